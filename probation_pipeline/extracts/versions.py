@@ -1,0 +1,170 @@
+"""The form versions of the case assessment extract (DESIGN.md section 4).
+
+Each version is one `FormVersion` entry: its exact header row, how its columns map to the canonical
+raw columns, its date format and how it spells answers. The reader recognises a file's version from
+its header alone. Adding a fourth version means adding one entry to `FORM_VERSIONS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Canonical raw columns every adapter produces (strings; <NA> = blank). Personal fields
+# (case_ref, date_of_birth) are consumed by the reader and never leave it.
+CANONICAL_RAW_COLUMNS: tuple[str, ...] = (
+    "inspection_id",
+    "pcc_area",
+    "fieldwork_start",
+    "case_ref",
+    "provider",
+    "provider_name",
+    "sentence_type",
+    "sentence_date",
+    "gender",
+    "date_of_birth",
+    "age",
+    "ethnicity",
+    "ogrs3_score",
+    "rosh_level",
+    "mappa_eligible",
+    "mappa_category",
+    "barriers",
+    "diversity",
+    "desistance_pre",
+    "desistance_post",
+    "harm_public",
+    "harm_known_adults",
+    "harm_children",
+    "harm_public_post",
+    "harm_known_adults_post",
+    "harm_children_post",
+)
+
+ANSWER_COLUMNS: tuple[str, ...] = (
+    "barriers",
+    "diversity",
+    "desistance_pre",
+    "desistance_post",
+    "harm_public",
+    "harm_known_adults",
+    "harm_children",
+    "harm_public_post",
+    "harm_known_adults_post",
+    "harm_children_post",
+)
+
+
+@dataclass(frozen=True)
+class FormVersion:
+    """One layout of the extract.
+
+    `columns` maps each header of the file, in file order, to a canonical raw column. `answers`
+    maps the file's answer spellings to Yes/No; any other non-blank answer is a domain error, and
+    spellings in `not_applicable` count as no judgement.
+    """
+
+    name: str
+    columns: dict[str, str]
+    date_format: str
+    answers: dict[str, str]
+    not_applicable: frozenset[str] = frozenset()
+    encoding: str = "utf-8"
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+
+_V2_COMMON: dict[str, str] = {
+    "inspection_id": "inspection_id",
+    "pcc_area": "pcc_area",
+    "fieldwork_start": "fieldwork_start",
+    "case_ref": "case_ref",
+    "provider": "provider",
+    "provider_name": "provider_name",
+    "sentence_type": "sentence_type",
+    "sentence_date": "sentence_date",
+    "sex": "gender",
+    "date_of_birth": "date_of_birth",
+    "ethnicity": "ethnicity",
+    "ogrs3_score": "ogrs3_score",
+    "rosh_level": "rosh_level",
+    "mappa_eligible": "mappa_eligible",
+    "mappa_category": "mappa_category",
+    "q_barriers": "barriers",
+    "q_diversity": "diversity",
+    "q_desistance_pre": "desistance_pre",
+    "q_desistance_post": "desistance_post",
+}
+
+V1 = FormVersion(
+    name="v1",
+    columns={
+        "Inspection": "inspection_id",
+        "PCC Area": "pcc_area",
+        "Fieldwork Start": "fieldwork_start",
+        "Case Ref": "case_ref",
+        "Provider": "provider",
+        "Provider Name": "provider_name",
+        "Sentence Type": "sentence_type",
+        "Sentence Date": "sentence_date",
+        "Gender": "gender",
+        "Age": "age",
+        "Ethnicity": "ethnicity",
+        "OGRS3": "ogrs3_score",
+        "RoSH": "rosh_level",
+        "MAPPA Eligible": "mappa_eligible",
+        "MAPPA Category": "mappa_category",
+        "Q Diversity": "diversity",
+        "Q Desistance Pre": "desistance_pre",
+        "Q Desistance Post": "desistance_post",
+        "Q Harm Public": "harm_public",
+        "Q Harm Known Adults": "harm_known_adults",
+        "Q Harm Children": "harm_children",
+    },
+    date_format="%d/%m/%Y",
+    answers={"1": "Yes", "0": "No"},
+    # The older export has a byte-order mark; utf-8-sig strips it.
+    encoding="utf-8-sig",
+)
+
+V2 = FormVersion(
+    name="v2",
+    columns={
+        **_V2_COMMON,
+        "q_harm_public": "harm_public",
+        "q_harm_known_adults": "harm_known_adults",
+        "q_harm_children": "harm_children",
+    },
+    date_format="%Y-%m-%d",
+    answers={"Yes": "Yes", "No": "No"},
+    not_applicable=frozenset({"N/A"}),
+)
+
+V3 = FormVersion(
+    name="v3",
+    columns={
+        **_V2_COMMON,
+        # The pre stage is comparable with v1/v2 judgements, so it is the canonical one.
+        "q_harm_public_pre": "harm_public",
+        "q_harm_public_post": "harm_public_post",
+        "q_harm_known_adults_pre": "harm_known_adults",
+        "q_harm_known_adults_post": "harm_known_adults_post",
+        "q_harm_children_pre": "harm_children",
+        "q_harm_children_post": "harm_children_post",
+    },
+    date_format="%Y-%m-%d",
+    answers={"Yes": "Yes", "No": "No"},
+    not_applicable=frozenset({"N/A"}),
+)
+
+FORM_VERSIONS: tuple[FormVersion, ...] = (V1, V2, V3)
+
+
+def detect_form_version(header: tuple[str, ...]) -> FormVersion | None:
+    """The version whose header row is exactly `header` (after trimming blanks), else None."""
+    cleaned = tuple(name.strip() for name in header)
+    for version in FORM_VERSIONS:
+        if cleaned == version.header:
+            return version
+    return None

@@ -1,0 +1,55 @@
+"""Pseudonymisation: the case reference number becomes a keyed HMAC, and is then forgotten."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import warnings
+from collections.abc import Iterable
+
+KEY_ENV = "PROBATION_PSEUDONYM_KEY"
+# A fixed key so that a development run is reproducible. Real data must never use it.
+DEVELOPMENT_KEY = "probation-pipeline-development-key-not-for-real-data"
+
+
+class DevelopmentKeyWarning(UserWarning):
+    """The pseudonym key came from the built-in development default, not the environment."""
+
+
+class Pseudonymiser:
+    """Keyed HMAC-SHA256 of identifiers. The key is never logged or stored."""
+
+    def __init__(self, key: str) -> None:
+        if not key:
+            raise ValueError(f"{KEY_ENV} is set but empty")
+        self._key = key.encode("utf-8")
+
+    def __repr__(self) -> str:  # keep the key out of logs and tracebacks
+        return "Pseudonymiser(key=<hidden>)"
+
+    def case_id(self, case_ref: str) -> str:
+        """A stable 20-hex-digit pseudonym of one case reference number."""
+        return hmac.new(self._key, case_ref.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+    def fingerprint(self, values: Iterable[str]) -> str:
+        """A keyed digest of a whole raw row, to tell exact duplicates without keeping the row."""
+        joined = "\x1f".join(values).encode("utf-8")
+        return hmac.new(self._key, joined, hashlib.sha256).hexdigest()
+
+
+def pseudonymiser_from_env() -> tuple[Pseudonymiser, bool]:
+    """The pseudonymiser keyed from `PROBATION_PSEUDONYM_KEY`, and whether the dev key was used.
+
+    Without the variable, the development key is used and a `DevelopmentKeyWarning` is issued.
+    """
+    key = os.environ.get(KEY_ENV)
+    if key is None:
+        warnings.warn(
+            f"{KEY_ENV} is not set: using the built-in development key. Pseudonyms are not "
+            "secret; set the variable before processing real case data.",
+            DevelopmentKeyWarning,
+            stacklevel=2,
+        )
+        return Pseudonymiser(DEVELOPMENT_KEY), True
+    return Pseudonymiser(key), False

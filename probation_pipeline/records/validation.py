@@ -1,0 +1,74 @@
+"""Lazy validation: failing rows go to quarantine with every rule they broke; the rest carry on."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.errors
+
+from probation_pipeline.records.schema import IngestedCaseSchema
+
+QUARANTINE_COLUMNS: tuple[str, ...] = (
+    "area",
+    "inspection_id",
+    "source_file",
+    "source_line",
+    "case_id",
+    "rule",
+)
+
+
+class SchemaStructureError(Exception):
+    """The frame itself (not some rows) does not fit the schema: a bug, not bad data."""
+
+
+def rules_broken(rows: pd.DataFrame) -> pd.Series:
+    """For each row index that breaks a rule of IngestedCaseSchema, the rules joined by '; '."""
+    try:
+        IngestedCaseSchema.validate(rows, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        failures = errors.failure_cases
+        if failures["index"].isna().any():
+            raise SchemaStructureError(
+                failures[failures["index"].isna()].to_string(max_rows=20)
+            ) from None
+        checks = failures["check"].astype(str)
+        columns = failures["column"].astype("string")
+        # A column check's name does not say which column; a frame check's name says it all.
+        named = checks.where(
+            columns.isna() | checks.str.contains(r"^[a-z_0-9]+$") & ~checks.isin(["not_nullable"]),
+            columns + " " + checks,
+        )
+        return (
+            pd.DataFrame({"index": failures["index"].astype(int), "rule": named})
+            .drop_duplicates()
+            .groupby("index")["rule"]
+            .agg(lambda rules: "; ".join(sorted(rules)))
+        )
+    return pd.Series(dtype="string")
+
+
+def quarantine_rows(rows: pd.DataFrame, rule: str | pd.Series) -> pd.DataFrame:
+    """Quarantine entries (QUARANTINE_COLUMNS) for `rows`, with one rule or a rule per row."""
+    inspections = rows["source_file"].str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
+    frame = pd.DataFrame(
+        {
+            "area": rows["area"].astype("string"),
+            "inspection_id": inspections.astype("string"),
+            "source_file": rows["source_file"].astype("string"),
+            "source_line": rows["source_line"].astype("Int64"),
+            "case_id": rows["case_id"].astype("string"),
+            "rule": rule if isinstance(rule, pd.Series) else pd.Series(rule, index=rows.index),
+        }
+    )
+    frame["rule"] = frame["rule"].astype("string")
+    return frame.reset_index(drop=True)
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return quarantine_rows(
+        pd.DataFrame(
+            {c: pd.Series(dtype="string") for c in ("area", "source_file", "case_id")}
+            | {"source_line": pd.Series(dtype="Int64")}
+        ),
+        "",
+    )
