@@ -92,7 +92,7 @@ def parse_extract_name(path: Path) -> ExtractFile:
 
 
 def list_extract_files(raw_dir: Path, area: str | None = None) -> list[ExtractFile]:
-    """Every extract under `raw_dir` (or only `area`'s), sorted by path, skipping files in progress."""
+    """Every extract under `raw_dir` (or `area`'s only), sorted, skipping files being written."""
     folders = [raw_dir / area] if area else sorted(p for p in raw_dir.iterdir() if p.is_dir())
     files: list[ExtractFile] = []
     for folder in folders:

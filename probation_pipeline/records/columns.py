@@ -9,8 +9,8 @@
 - Int64 (nullable): age, ogrs3_score, mappa_category, source_line
 - boolean (nullable): mappa_eligible, the seven judgements, the three v3 `_post` extras
 
-`ogrs_band` and `rosh_level` hold the unmerged levels (Low, Medium, High, Very high); tables and models
-merge High/Very high themselves. A judgement is True (Yes), False (No) or <NA> (not applicable / not
+`ogrs_band` and `rosh_level` hold the unmerged levels (Low, Medium, High, Very high); tables and
+models merge High/Very high themselves. A judgement is True (Yes), False (No) or <NA> (not applicable / not
 asked).
 """
 

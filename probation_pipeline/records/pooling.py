@@ -21,7 +21,7 @@ class PooledCases:
 def pool_area_cases(
     cases: pd.DataFrame, quarantine: pd.DataFrame, accounting: pd.DataFrame
 ) -> PooledCases:
-    """Pool the areas' kept cases, quarantines and accounting (each the concatenation over areas)."""
+    """Pool the areas' kept cases, quarantines and accounting (each concatenated over areas)."""
     kept, transferred = split_cases_in_several_areas(cases)
     moved = quarantine_rows(transferred, CASE_IN_SEVERAL_AREAS)
     pooled_quarantine = pd.concat([quarantine, moved], ignore_index=True).sort_values(
