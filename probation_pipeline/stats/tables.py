@@ -1,0 +1,299 @@
+"""Judgement tables (DESIGN.md section 6): the share of "yes" per question, subgroup and provider.
+
+The tidy long form is the data product; `render_bulletin_layout` and `markdown_preview` are views of
+it. Tables use the bulletin's level spellings (`Reference.table_levels`) and merge High/Very high for
+OGRS band and RoSH (`with_table_levels`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import numpy as np
+import pandas as pd
+
+from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, TABLE_VARIABLES, Reference
+from probation_pipeline.stats.intervals import wilson_interval
+from probation_pipeline.stats.levels import with_table_levels
+from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
+
+ALL_VARIABLE = "all"
+ALL_LEVEL = "All cases"
+ALL_PROVIDERS = "All"
+TABLE_PROVIDERS: tuple[str, ...] = (ALL_PROVIDERS, *PROVIDERS)
+
+STRUCTURALLY_NOT_APPLICABLE: frozenset[tuple[str, str, str]] = frozenset(
+    {("CRC", "rosh_level", MERGED_HIGH)}
+)
+"""(provider, variable, level) cells that cannot exist: CRCs never hold High/Very high RoSH cases
+(DESIGN.md section 2; the case-record schema rejects such a case). Shown as not applicable, not 0."""
+
+TABLE_COLUMNS: tuple[str, ...] = (
+    "question_id",
+    "variable",
+    "level",
+    "provider",
+    "n",
+    "yes",
+    "pct_yes",
+    "ci_lower",
+    "ci_upper",
+    "applicable",
+)
+
+VARIABLE_LABELS: dict[str, str] = {
+    ALL_VARIABLE: "All cases",
+    "gender": "Gender",
+    "age_group": "Age group",
+    "ethnic_group": "Ethnic group",
+    "supervision_type": "Supervision type",
+    "ogrs_band": "OGRS band",
+    "rosh_level": "RoSH level",
+}
+"""Row-group headings of the bulletin's wide layout (display text only)."""
+
+
+class UnknownLevelError(ValueError):
+    """A case record holds a provider or subgroup value that no table row exists for."""
+
+
+class ImpossibleCellError(ValueError):
+    """Cases were found in a cell that is structurally not applicable (e.g. CRC, High RoSH)."""
+
+
+def _check_columns(records: pd.DataFrame, question_ids: Collection[str]) -> None:
+    required = ["provider", *TABLE_VARIABLES, *question_ids]
+    missing = [column for column in required if column not in records.columns]
+    if missing:
+        raise KeyError(f"case records lack the columns judgement tables need: {missing}")
+
+
+def _check_levels(records: pd.DataFrame, reference: Reference) -> None:
+    """Fail loudly on values outside the table levels: they would silently vanish from every row."""
+    allowed = {"provider": PROVIDERS} | {v: reference.table_levels(v) for v in TABLE_VARIABLES}
+    for column, levels in allowed.items():
+        values = records[column].dropna()
+        unknown = sorted(set(values) - set(levels))
+        if unknown:
+            raise UnknownLevelError(
+                f"column {column!r} holds values with no table row: {unknown}; "
+                f"expected one of {list(levels)} or missing"
+            )
+    for provider, variable, level in STRUCTURALLY_NOT_APPLICABLE:
+        count = int(((records["provider"] == provider) & (records[variable] == level)).sum())
+        if count:
+            raise ImpossibleCellError(
+                f"{count} case(s) with provider {provider} and {variable} {level}: "
+                "this cell is structurally not applicable"
+            )
+
+
+def _table_grid(reference: Reference, question_ids: Collection[str]) -> pd.DataFrame:
+    """Every (question, variable, level, provider) cell in the bulletin's row order."""
+    rows = [(ALL_VARIABLE, ALL_LEVEL)] + [
+        (variable, level)
+        for variable in TABLE_VARIABLES
+        for level in reference.table_levels(variable)
+    ]
+    return pd.DataFrame(
+        [
+            (question_id, variable, level, provider)
+            for question_id in question_ids
+            for variable, level in rows
+            for provider in TABLE_PROVIDERS
+        ],
+        columns=["question_id", "variable", "level", "provider"],
+    )
+
+
+def _answer_counts(records: pd.DataFrame, question_ids: Collection[str]) -> pd.DataFrame:
+    """n (answered) and yes per question, variable, level and provider, for cells with answers."""
+    long = records.melt(
+        id_vars=["provider", *TABLE_VARIABLES],
+        value_vars=list(question_ids),
+        var_name="question_id",
+        value_name="answer",
+    )
+    # <NA> = not applicable / not asked: outside the base of that question.
+    long = long[long["answer"].notna()].copy()
+    long["answer"] = long["answer"].astype(bool)
+    long[ALL_VARIABLE] = ALL_LEVEL
+    long = pd.concat([long, long.assign(provider=ALL_PROVIDERS)], ignore_index=True)
+    counts = []
+    for variable in (ALL_VARIABLE, *TABLE_VARIABLES):
+        # Missing demographics drop out here (no level) but stay in the `all` row.
+        grouped = (
+            long.dropna(subset=[variable])
+            .groupby(["question_id", variable, "provider"], observed=True)["answer"]
+            .agg(n="size", yes="sum")
+            .reset_index()
+            .rename(columns={variable: "level"})
+        )
+        grouped["variable"] = variable
+        counts.append(grouped)
+    return pd.concat(counts, ignore_index=True)
+
+
+def judgement_tables(
+    records: pd.DataFrame, reference: Reference, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Tidy Tables 1-7 from case records: one row per question x subgroup level x provider.
+
+    Input: case records (columns of `records/columns.py`; judgements nullable booleans, <NA> = not
+    answered; `ogrs_band`/`rosh_level` unmerged).
+
+    Output columns (TABLE_COLUMNS), rows in the bulletin's order (question table order; `all` then
+    gender, age_group, ethnic_group, supervision_type, ogrs_band, rosh_level; levels as in
+    bulletin_tables.csv; providers All, CRC, NPS):
+
+    - question_id, variable, level, provider (string): `variable` is the canonical column name,
+      `all` with level `All cases` for the whole sample; ogrs_band/rosh_level levels merged.
+    - n (Int64): cases that answered the question; yes (Int64): of which Yes.
+    - pct_yes (Float64): 100 * yes / n rounded half-up to one decimal from the exact counts.
+    - ci_lower, ci_upper (Float64): 95% (`confidence`) Wilson interval of the share, in percent,
+      rounded half-up to one decimal.
+    - applicable (boolean): False for structurally impossible cells (STRUCTURALLY_NOT_APPLICABLE),
+      whose n, yes, pct_yes and interval are <NA> (not 0).
+
+    A cell nobody answered has n = 0, yes = 0 and <NA> percentage and interval. A case with a
+    missing subgroup value counts in `All cases` and in no level of that variable.
+
+    Raises KeyError for missing columns, UnknownLevelError for a value with no table row, and
+    ImpossibleCellError if cases exist in a structurally impossible cell.
+    """
+    question_ids = reference.question_ids
+    _check_columns(records, question_ids)
+    merged = with_table_levels(records, reference)
+    _check_levels(merged, reference)
+
+    grid = _table_grid(reference, question_ids)
+    keys = ["question_id", "variable", "level", "provider"]
+    table = grid.merge(_answer_counts(merged, question_ids), on=keys, how="left", validate="1:1")
+    table["n"] = table["n"].fillna(0).astype("Int64")
+    table["yes"] = table["yes"].fillna(0).astype("Int64")
+    applicable = pd.Series(
+        [
+            (provider, variable, level) not in STRUCTURALLY_NOT_APPLICABLE
+            for provider, variable, level in zip(
+                table["provider"], table["variable"], table["level"], strict=True
+            )
+        ],
+        index=table.index,
+        dtype="boolean",
+    )
+    table["applicable"] = applicable
+    table.loc[~applicable, ["n", "yes"]] = pd.NA
+
+    table["pct_yes"] = percent_half_up_series(table["yes"], table["n"])
+    lower, upper = wilson_interval(
+        table["yes"].to_numpy(dtype=float, na_value=np.nan),
+        table["n"].to_numpy(dtype=float, na_value=np.nan),
+        confidence,
+    )
+    table["ci_lower"] = pd.array(round_half_up(100 * lower), dtype="Float64")
+    table["ci_upper"] = pd.array(round_half_up(100 * upper), dtype="Float64")
+    for column in keys:
+        table[column] = table[column].astype("string")
+    return table.loc[:, list(TABLE_COLUMNS)]
+
+
+def area_judgement_tables(
+    records: pd.DataFrame, reference: Reference, confidence: float = 0.95
+) -> pd.DataFrame:
+    """`judgement_tables` applied to each area's cases: columns `area` + TABLE_COLUMNS.
+
+    Areas in sorted order; each area has the full grid of cells, so a question nobody in an area
+    answered appears with n = 0. Raises KeyError when `area` is missing or any area is <NA>, plus
+    the errors of `judgement_tables`.
+    """
+    if "area" not in records.columns:
+        raise KeyError("case records lack the column 'area'")
+    if records["area"].isna().any():
+        raise KeyError("case records with a missing area cannot be tabulated by area")
+    frames = [
+        judgement_tables(cases, reference, confidence).assign(area=area)
+        for area, cases in records.groupby("area", sort=True, observed=True)
+    ]
+    if not frames:
+        empty = judgement_tables(records, reference, confidence).iloc[:0]
+        return empty.assign(area=pd.Series(dtype="string")).loc[:, ["area", *TABLE_COLUMNS]]
+    table = pd.concat(frames, ignore_index=True)
+    table["area"] = table["area"].astype("string")
+    return table.loc[:, ["area", *TABLE_COLUMNS]]
+
+
+def render_bulletin_layout(
+    tables: pd.DataFrame,
+    question_id: str,
+    n_column: str = "n",
+    pct_column: str = "pct_yes",
+) -> pd.DataFrame:
+    """The bulletin's wide layout of one question: rows by subgroup, n and % yes per provider.
+
+    Columns: variable, group (heading such as "Age group"), level, then `All n`, `All % yes`,
+    `CRC n`, `CRC % yes`, `NPS n`, `NPS % yes`, holding `n_column` and `pct_column` of the tidy
+    table (pass `n_display`/`pct_display` to render a disclosure-controlled table). Rows keep the
+    tidy table's order. Raises KeyError when the question is absent, ValueError when `tables`
+    holds more than one area (filter to one area first).
+    """
+    if "area" in tables.columns and tables["area"].nunique(dropna=False) > 1:
+        raise ValueError("render one area at a time: filter `tables` on `area` first")
+    rows = tables[tables["question_id"] == question_id]
+    if rows.empty:
+        raise KeyError(f"no rows for question {question_id!r}")
+    order = rows[["variable", "level"]].drop_duplicates().reset_index(drop=True)
+    wide = order.copy()
+    wide.insert(1, "group", order["variable"].map(VARIABLE_LABELS).fillna(order["variable"]))
+    for provider in TABLE_PROVIDERS:
+        cells = rows.loc[rows["provider"] == provider, ["variable", "level", n_column, pct_column]]
+        cells = cells.rename(columns={n_column: f"{provider} n", pct_column: f"{provider} % yes"})
+        wide = wide.merge(cells, on=["variable", "level"], how="left", validate="1:1")
+    return wide
+
+
+def _format_cell(value: object, decimals: int | None) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{value:.{decimals}f}" if decimals is not None else f"{int(value):,}"
+
+
+def _format_pct(applicable: object, pct: object) -> str:
+    # Shorthand as in the publication notes: [z] cannot exist, [x] nobody answered.
+    if not bool(applicable):
+        return "[z]"
+    if pd.isna(pct):
+        return "[x]"
+    return _format_cell(pct, 1)
+
+
+def markdown_preview(tables: pd.DataFrame, reference: Reference) -> str:
+    """A markdown table of the All-cases row of every question (for Dagster UI metadata).
+
+    One line per question (short label from questions.csv), columns n and % yes for All, CRC and
+    NPS. Not-applicable percentages show `[z]`, percentages of n = 0 show `[x]`. Expects one area
+    (or the pooled table); raises ValueError otherwise.
+    """
+    if "area" in tables.columns and tables["area"].nunique(dropna=False) > 1:
+        raise ValueError("preview one area at a time: filter `tables` on `area` first")
+    questions = reference.questions
+    labels = dict(zip(questions["question_id"], questions["short_label"], strict=True))
+    header = ["Question"] + [f"{p} {m}" for p in TABLE_PROVIDERS for m in ("n", "% yes")]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|",
+    ]
+    all_rows = tables[tables["variable"] == ALL_VARIABLE]
+    for question_id in dict.fromkeys(all_rows["question_id"]):
+        cells = all_rows[all_rows["question_id"] == question_id].set_index("provider")
+        values = [labels.get(question_id, question_id)]
+        for provider in TABLE_PROVIDERS:
+            if provider not in cells.index:
+                values += ["", ""]
+                continue
+            cell = cells.loc[provider]
+            values.append(_format_cell(cell["n"], None) if cell["applicable"] else "[z]")
+            values.append(_format_pct(cell["applicable"], cell["pct_yes"]))
+        lines.append("| " + " | ".join(values) + " |")
+    return "\n".join(lines)
