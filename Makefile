@@ -1,0 +1,63 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= data
+export PROBATION_DATA_DIR ?= $(CURDIR)/$(DATA_DIR)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: run test lint format ui install install-dev browser sample clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	printf 'telemetry:\n  enabled: false\n' > $@
+
+## run: materialise every asset on the shipped sample and write the publication
+run: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m probation_pipeline.materialize
+
+## ui: the Dagster UI on the same DAGSTER_HOME (http://127.0.0.1:3000)
+ui: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## browser: headless Chromium for the report rendering test, where apt can install it
+browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: the report rendering test will be skipped"; }
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## test: lint, then the whole test suite (the end-to-end tests run on temporary data dirs)
+test: install-dev browser lint
+	$(BIN)/pytest -q
+
+## sample: regenerate the shipped calibrated sample in data/raw
+sample: install
+	$(BIN)/python -m probation_pipeline.sample calibrated --out $(DATA_DIR)/raw
+
+clean:
+	rm -rf $(DATA_DIR)/warehouse $(DATA_DIR)/published $(DAGSTER_HOME)

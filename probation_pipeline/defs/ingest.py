@@ -1,0 +1,62 @@
+"""Ingest: each area's extract files, adapted to canonical raw columns (no personal data)."""
+
+
+import dagster as dg
+import pandas as pd
+
+from probation_pipeline.defs.partitions import area_partitions
+from probation_pipeline.defs.resources import ProbationData, PseudonymKey
+from probation_pipeline.extracts.errors import ExtractError
+from probation_pipeline.extracts.reader import RAW_EXTRACT_COLUMNS, list_extract_files, read_extract
+
+OWNERS = ["team:research-and-analysis"]
+
+
+@dg.asset(
+    partitions_def=area_partitions,
+    group_name="ingest",
+    kinds={"pandas", "parquet", "csv"},
+    owners=OWNERS,
+    code_version="1",
+    description=(
+        "Every inspection extract of one PCC area (`raw/<area>/*.csv`), read in its form version "
+        "and adapted to canonical columns. Case references are replaced by keyed pseudonyms and "
+        "dates of birth by the age at sentence here, so no personal data goes further."
+    ),
+)
+def raw_extracts(
+    context: dg.AssetExecutionContext, data: ProbationData, pseudonym_key: PseudonymKey
+) -> pd.DataFrame:
+    area = context.partition_key
+    files = list_extract_files(data.paths.raw, area)
+    if not files:
+        raise dg.Failure(description=f"no extract files in {data.paths.raw / area}")
+    pseudonymiser = pseudonym_key.pseudonymiser(context.log)
+    reads = []
+    for file in files:
+        try:
+            reads.append(read_extract(file.path, pseudonymiser))
+        except ExtractError as error:
+            raise dg.Failure(
+                description=f"Cannot read extract {error}",
+                metadata={"file": error.path, "line": error.line, "problem": error.problem},
+            ) from None
+    summary = pd.DataFrame(
+        {
+            "file": [r.file.relative_name for r in reads],
+            "form_version": [r.form_version for r in reads],
+            "rows": [len(r.rows) for r in reads],
+            "sha256": [r.sha256 for r in reads],
+        }
+    )
+    context.add_output_metadata(
+        {
+            "files": dg.MetadataValue.md(summary.to_markdown(index=False)),
+            "file_sha256": {r.file.relative_name: r.sha256 for r in reads},
+            "raw_rows": int(summary["rows"].sum()),
+        }
+    )
+    frames = [r.rows for r in reads if not r.rows.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in RAW_EXTRACT_COLUMNS})
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,94 @@
+"""Resources: where the data lives, the reference data, the pseudonym key, the Parquet IO manager."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from upath import UPath
+
+from probation_pipeline.paths import DataPaths
+from probation_pipeline.records.pseudonym import Pseudonymiser, pseudonymiser_from_env
+from probation_pipeline.reference import Reference
+
+
+class ProbationData(dg.ConfigurableResource):
+    """The data directory (`PROBATION_DATA_DIR`): raw extracts, reference data and outputs."""
+
+    root: str
+
+    @property
+    def paths(self) -> DataPaths:
+        return DataPaths(Path(self.root))
+
+    def reference(self) -> Reference:
+        return Reference(self.paths.reference)
+
+
+class PseudonymKey(dg.ConfigurableResource):
+    """Reads `PROBATION_PSEUDONYM_KEY` when a run needs it; the key is never logged or stored."""
+
+    def pseudonymiser(self, log: Any) -> Pseudonymiser:
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pseudonymiser, development = pseudonymiser_from_env()
+        if development:
+            log.warning(str(caught[0].message) if caught else "development pseudonym key in use")
+        return pseudonymiser
+
+
+def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write `frame` next to `path` under a temporary name, flush it to disk, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        frame.to_parquet(temporary, index=False)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+class ParquetIOManager(dg.UPathIOManager):
+    """One Parquet file per asset (`<asset>.parquet`) or per partition (`<asset>/<area>.parquet`).
+
+    Writes are atomic. An unpartitioned asset reading a partitioned one always gets a dict
+    {partition: frame}, even when only one partition exists (the base class would hand over a
+    bare frame then).
+    """
+
+    extension = ".parquet"
+
+    def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
+        if not isinstance(obj, pd.DataFrame):
+            raise TypeError(f"{context.asset_key.to_user_string()}: expected a DataFrame")
+        write_parquet_atomically(obj, Path(path))
+
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
+        return pd.read_parquet(Path(path))
+
+    def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
+        return {"dagster/row_count": len(obj)}
+
+    def load_partitions(self, context: dg.InputContext) -> Any:
+        loaded = super().load_partitions(context)
+        downstream_partitioned = context.has_partition_key
+        if not downstream_partitioned and not isinstance(loaded, dict):
+            return {context.asset_partition_keys[0]: loaded}
+        return loaded
+
+
+class ParquetIOManagerResource(dg.ConfigurableIOManagerFactory):
+    """The warehouse IO manager rooted at `<data dir>/warehouse`."""
+
+    base_dir: str
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> ParquetIOManager:
+        return ParquetIOManager(base_path=UPath(self.base_dir))
