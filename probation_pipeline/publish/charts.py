@@ -1,0 +1,120 @@
+"""Figures of the report as deterministic inline SVG (matplotlib, no pyplot state).
+
+The same data gives the same SVG bytes: element ids come from a fixed hash salt, the date metadata is
+dropped, and text stays text (`svg.fonttype = none`) so it is readable, searchable and small.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from probation_pipeline.publish.data_files import is_shorthand
+
+# Analysis Function accessible palette: dark blue and turquoise, distinguishable in greyscale too.
+PROVIDER_COLOURS: dict[str, str] = {"CRC": "#12436D", "NPS": "#28A197"}
+PROVIDER_HATCHES: dict[str, str] = {"CRC": "", "NPS": "//"}
+_SVG_RC = {
+    "svg.hashsalt": "probation-pipeline",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.size": 10,
+}
+
+ASSESSMENT_FIGURE_TITLE = "Quality and sufficiency of assessment: CRC vs NPS cases"
+
+
+def assessment_by_provider_data(
+    judgement_tables: pd.DataFrame, questions: pd.DataFrame
+) -> pd.DataFrame:
+    """Whole-sample % yes per question for CRC and NPS, in table order.
+
+    Returns question_id, short_label, provider, pct_yes (float or NaN when withheld), pct_display.
+    """
+    whole = judgement_tables[
+        (judgement_tables["variable"] == "all") & judgement_tables["provider"].isin(["CRC", "NPS"])
+    ]
+    merged = questions[["question_id", "table", "short_label"]].merge(
+        whole[["question_id", "provider", "pct_yes", "pct_display"]], on="question_id", how="inner"
+    )
+    merged = merged.sort_values(["table", "provider"], kind="stable").reset_index(drop=True)
+    hidden = merged["pct_display"].map(is_shorthand).astype(bool)
+    merged["pct_yes"] = pd.to_numeric(merged["pct_yes"]).where(~hidden)
+    return merged[["question_id", "short_label", "provider", "pct_yes", "pct_display"]]
+
+
+def assessment_by_provider_svg(data: pd.DataFrame) -> str:
+    """Horizontal grouped bar chart of % yes per question, CRC vs NPS, values labelled.
+
+    `data` is the output of `assessment_by_provider_data`. Returns an `<svg>` element (no XML
+    declaration) with `role="img"` and a `<title>`, ready to inline in HTML.
+    """
+    labels = list(dict.fromkeys(data["short_label"]))
+    providers = [p for p in ("CRC", "NPS") if p in set(data["provider"])]
+    bar_height = 0.38
+    with matplotlib.rc_context(_SVG_RC):
+        figure = _draw_assessment_by_provider(data, labels, providers, bar_height)
+    return figure_to_svg(figure, ASSESSMENT_FIGURE_TITLE)
+
+
+def _draw_assessment_by_provider(
+    data: pd.DataFrame, labels: list[str], providers: list[str], bar_height: float
+) -> Figure:
+    figure = Figure(figsize=(8, 0.75 * len(labels) + 1.6))
+    axes = figure.add_subplot()
+    for offset, provider in enumerate(providers):
+        rows = data[data["provider"] == provider].set_index("short_label")
+        for position, label in enumerate(labels):
+            # Questions run top to bottom in table order; CRC above NPS within a question.
+            y = len(labels) - 1 - position + (bar_height / 2 if offset == 0 else -bar_height / 2)
+            if label not in rows.index:
+                continue
+            value = rows.at[label, "pct_yes"]
+            if pd.isna(value):
+                axes.text(1, y, str(rows.at[label, "pct_display"]), va="center", fontsize=9)
+                continue
+            axes.barh(
+                y,
+                float(value),
+                height=bar_height,
+                color=PROVIDER_COLOURS[provider],
+                hatch=PROVIDER_HATCHES[provider],
+                edgecolor="white",
+                label=provider if position == 0 else None,
+            )
+            axes.text(float(value) + 1, y, f"{float(value):.1f}%", va="center", fontsize=9)
+    axes.set_yticks(range(len(labels)), list(reversed(labels)))
+    axes.set_xlim(0, 110)
+    axes.set_xticks(range(0, 101, 20))
+    axes.set_xlabel("Cases judged sufficient (% yes)")
+    axes.set_ylabel("Question")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(title="Provider", loc="lower right", frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def figure_to_svg(figure: Figure, title: str) -> str:
+    """Serialise a figure to deterministic, inline-ready SVG with an accessible name."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_SVG_RC):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    # Drop the XML prolog and DOCTYPE: they are not valid inside an HTML document.
+    svg = svg[svg.index("<svg") :]
+    escaped = (
+        title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+    svg = re.sub(
+        r"<svg ",
+        f'<svg role="img" aria-label="{escaped}" ',
+        svg,
+        count=1,
+    )
+    # Give the chart a title element right after the opening tag, for screen readers.
+    opening_end = svg.index(">") + 1
+    return f"{svg[:opening_end]}\n <title>{escaped}</title>{svg[opening_end:]}"

@@ -1,0 +1,105 @@
+"""The tidy data files of a publication: CSV and Parquet of tables, ratings and models.
+
+These are the byte-reproducible part of a publication: the same bundle always gives the same bytes
+(fixed column order, row order as given, `\\n` line ends, no index, no timestamps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from probation_pipeline.publish.bundle import PublicationBundle
+
+DATA_FILE_STEMS: tuple[str, ...] = (
+    "judgement_tables",
+    "ratings",
+    "model_steps",
+    "model_coefficients",
+    "model_summaries",
+)
+"""Each stem is written as `<stem>.csv` and `<stem>.parquet`."""
+
+_SHORTHAND = re.compile(r"^\[[a-z]+\]$")
+
+# A number shown as a shorthand must not be recoverable from the numeric columns beside it.
+_WITHHELD_WITH_N = ("n", "yes", "pct_yes", "ci_lower", "ci_upper")
+_WITHHELD_WITH_PCT = ("yes", "pct_yes", "ci_lower", "ci_upper")
+_RATING_WITHHELD_WITH_PCT = ("sufficient", "pct", "ci_lower", "ci_upper")
+
+
+def is_shorthand(value: object) -> bool:
+    """True for an Analysis Function shorthand such as `[c]`, `[z]` or `[x]`."""
+    return isinstance(value, str) and bool(_SHORTHAND.match(value.strip()))
+
+
+def published_frames(bundle: PublicationBundle) -> dict[str, pd.DataFrame]:
+    """Return stem -> the frame published under that name (see DATA_FILE_STEMS).
+
+    Numbers behind a shorthand display (`n_display` or `pct_display` is `[c]`, `[z]`, `[x]`) are
+    blanked so that disclosure control cannot be undone from the tidy files. `selected` model
+    variables become one comma-separated string so CSV and Parquet hold the same value.
+    """
+    tables = _withhold(
+        bundle.judgement_tables, {"n_display": _WITHHELD_WITH_N, "pct_display": _WITHHELD_WITH_PCT}
+    )
+    for column in ("n", "yes"):
+        tables[column] = pd.to_numeric(tables[column]).astype("Int64")
+    ratings = _withhold(bundle.ratings, {"pct_display": _RATING_WITHHELD_WITH_PCT})
+    summaries = bundle.model_summaries.copy()
+    summaries["selected"] = summaries["selected"].map(selected_as_text)
+    return {
+        "judgement_tables": tables,
+        "ratings": ratings,
+        "model_steps": bundle.model_steps.reset_index(drop=True),
+        "model_coefficients": bundle.model_coefficients.reset_index(drop=True),
+        "model_summaries": summaries,
+    }
+
+
+def selected_as_text(selected: object) -> str:
+    """Selected variables as `a, b` (from a list, tuple, array or an already joined string)."""
+    if selected is None or (isinstance(selected, float) and pd.isna(selected)):
+        return ""
+    if isinstance(selected, str):
+        return selected
+    return ", ".join(str(variable) for variable in selected)  # type: ignore[attr-defined]
+
+
+def write_data_files(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str, str]:
+    """Write `<stem>.csv` and `<stem>.parquet` for each frame; return file name -> SHA-256."""
+    digests: dict[str, str] = {}
+    for stem, frame in frames.items():
+        csv_path = folder / f"{stem}.csv"
+        frame.to_csv(csv_path, index=False, lineterminator="\n", encoding="utf-8")
+        parquet_path = folder / f"{stem}.parquet"
+        # No compression-level or writer defaults vary between runs; pandas metadata has no time.
+        frame.to_parquet(parquet_path, index=False, engine="pyarrow")
+        for path in (csv_path, parquet_path):
+            digests[path.name] = sha256_file(path)
+    return digests
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _withhold(frame: pd.DataFrame, rules: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    result = frame.reset_index(drop=True).copy()
+    for display_column, numeric_columns in rules.items():
+        if display_column not in result.columns:
+            continue
+        hidden = result[display_column].map(is_shorthand).astype(bool)
+        for column in numeric_columns:
+            if column in result.columns and hidden.any():
+                result[column] = result[column].astype("object").where(~hidden, None)
+                result[column] = pd.to_numeric(result[column])
+    return result
