@@ -1,0 +1,286 @@
+"""Assessment models: one forward stepwise logistic regression per question (DESIGN.md section 7).
+
+Applies `stepwise.forward_stepwise` to the case records with the bulletin's candidates and
+conventions (High/Very high merged, reference = first level in the bulletin's row order, CRC for
+provider) and returns publication-ready frames plus a plain-language sentence per question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from probation_pipeline.reference import PROVIDERS, Reference
+from probation_pipeline.stats.levels import with_table_levels
+from probation_pipeline.stats.stepwise import StepwiseInputError, StepwiseResult, forward_stepwise
+
+DEFAULT_CANDIDATES: tuple[str, ...] = (
+    "provider",
+    "gender",
+    "age_group",
+    "ethnic_group",
+    "supervision_type",
+    "ogrs_band",
+    "rosh_level",
+)
+"""Candidates of the bulletin's models; the order breaks ties between equal p-values."""
+
+VARIABLE_LABELS: dict[str, str] = {
+    "provider": "provider",
+    "gender": "gender",
+    "age_group": "age group",
+    "ethnic_group": "ethnic group",
+    "supervision_type": "supervision type",
+    "ogrs_band": "OGRS band",
+    "rosh_level": "RoSH level",
+}
+"""How variables are named in sentences for readers."""
+
+STEP_COLUMNS: tuple[str, ...] = (
+    "question_id",
+    "step",
+    "action",
+    "variable",
+    "statistic",
+    "df",
+    "p_value",
+    "minus2_log_likelihood",
+)
+COEFFICIENT_COLUMNS: tuple[str, ...] = (
+    "question_id",
+    "term",
+    "estimate",
+    "std_error",
+    "odds_ratio",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+)
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "question_id",
+    "n_used",
+    "nagelkerke_r2",
+    "minus2_log_likelihood",
+    "selected",
+    "summary_text",
+    "warnings",
+)
+MERGED_VARIABLES: tuple[str, ...] = ("ogrs_band", "rosh_level")
+"""Variables whose High and Very high levels `with_table_levels` merges."""
+LIST_SEPARATOR = "; "
+"""Joins `selected` (variables in entry order) in the summaries frame."""
+WARNING_SEPARATOR = " | "
+
+
+class UnknownLevelError(StepwiseInputError):
+    """A candidate variable holds a value that is not one of its reference levels."""
+
+
+@dataclass(frozen=True)
+class AssessmentModels:
+    """Frames of the `assessment_models` asset and the full result per question.
+
+    `steps` has STEP_COLUMNS, `coefficients` COEFFICIENT_COLUMNS, `summaries` SUMMARY_COLUMNS
+    (one row per question, in questions.csv order).
+    """
+
+    steps: pd.DataFrame
+    coefficients: pd.DataFrame
+    summaries: pd.DataFrame
+    results: dict[str, StepwiseResult]
+
+
+def model_levels(reference: Reference, candidates: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Coding order of each candidate: the bulletin's row order, (CRC, NPS) for provider."""
+    levels = {}
+    for variable in candidates:
+        levels[variable] = PROVIDERS if variable == "provider" else reference.table_levels(variable)
+        if not levels[variable]:
+            raise StepwiseInputError(f"no reference levels for candidate {variable!r}")
+    return levels
+
+
+def model_frame(
+    records: pd.DataFrame,
+    reference: Reference,
+    candidates: Sequence[str] = DEFAULT_CANDIDATES,
+    questions: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The questions and candidates of `records`, High/Very high merged, candidates categorical.
+
+    Categorical columns carry the coding order, so each model's collapse reads integer codes
+    instead of re-hashing strings. Raises UnknownLevelError for a value outside the levels.
+    """
+    questions = tuple(reference.question_ids if questions is None else questions)
+    columns = [*questions, *candidates]
+    missing = [c for c in columns if c not in records.columns]
+    if missing:
+        raise StepwiseInputError(f"case records lack columns {missing!r}")
+    frame = pd.DataFrame({question: records[question] for question in questions})
+    for variable, levels in model_levels(reference, candidates).items():
+        # Factorise once, then merge and look up levels on the few distinct values only:
+        # at national scale this is many times faster than mapping millions of strings.
+        codes, uniques = pd.factorize(records[variable])
+        distinct = _merged_levels(pd.array(uniques, dtype="string"), variable, reference)
+        position = {level: index for index, level in enumerate(levels)}
+        lookup = np.array([position.get(value, -1) for value in distinct] + [-1])
+        unknown = [value for value in distinct if value not in position]
+        if unknown:
+            first = int(np.flatnonzero(lookup[codes] < 0 & (codes >= 0))[0])
+            raise UnknownLevelError(
+                f"{variable} has value {unknown[0]!r} (row {records.index[first]!r}) not in its "
+                f"levels {levels!r}"
+            )
+        frame[variable] = pd.Categorical.from_codes(lookup[codes], categories=list(levels))
+    return frame
+
+
+def _merged_levels(values: pd.api.extensions.ExtensionArray, variable: str, reference: Reference):
+    """`values` of `variable` with High/Very high merged by `with_table_levels`."""
+    if variable not in MERGED_VARIABLES:
+        return list(values)
+    small = pd.DataFrame(
+        {column: pd.array([pd.NA] * len(values), dtype="string") for column in MERGED_VARIABLES}
+    )
+    small[variable] = values
+    return list(with_table_levels(small, reference)[variable])
+
+
+def fit_assessment_models(
+    records: pd.DataFrame,
+    reference: Reference,
+    candidates: Sequence[str] = DEFAULT_CANDIDATES,
+    entry: float = 0.05,
+    removal: float = 0.10,
+    reference_levels: Mapping[str, str] | None = None,
+) -> AssessmentModels:
+    """Fit one forward stepwise model per question of questions.csv on `records`.
+
+    `records` are case records (records/columns.py contract; `ogrs_band`, `rosh_level` unmerged).
+    Each model uses the cases that answered the question and have every candidate known.
+    `reference_levels` overrides the reference category of a variable (default: the first level
+    in the bulletin's row order, CRC for provider). Warnings from the fits are emitted and kept in
+    `summaries.warnings`. Raises StepwiseInputError / UnknownLevelError on invalid input.
+    """
+    questions = reference.question_ids
+    frame = model_frame(records, reference, candidates, questions)
+    levels = model_levels(reference, candidates)
+    results = {
+        question: forward_stepwise(
+            frame,
+            question,
+            candidates,
+            levels=levels,
+            reference_levels=reference_levels,
+            entry=entry,
+            removal=removal,
+        )
+        for question in questions
+    }
+    return AssessmentModels(
+        steps=_steps_frame(results),
+        coefficients=_coefficients_frame(results),
+        summaries=_summaries_frame(results),
+        results=results,
+    )
+
+
+def summarise_selection(
+    selected: Sequence[str], labels: Mapping[str, str] = VARIABLE_LABELS
+) -> str:
+    """One plain-language sentence saying which subgroup differences were significant.
+
+    `selected` are the variables of the final model (entry order is kept in the sentence).
+    """
+    if not selected:
+        return (
+            "No subgroup difference was significant when accounting for the relationships "
+            "between the variables."
+        )
+    names = [labels.get(variable, variable.replace("_", " ")) for variable in selected]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"Differences by {listed} were significant when accounting for the other variables."
+
+
+def summarise_result(result: StepwiseResult, labels: Mapping[str, str] = VARIABLE_LABELS) -> str:
+    """`summarise_selection` of a result, or why there is no model."""
+    if not result.steps and not result.coefficients:
+        return (
+            f"No model was fitted: {result.n_used} cases answered the question and had every "
+            "variable known, and their answers were all the same or there were none."
+        )
+    return summarise_selection(result.selected, labels)
+
+
+def _steps_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
+    rows = [
+        {
+            "question_id": question,
+            "step": step.step,
+            "action": step.action,
+            "variable": step.variable,
+            "statistic": step.statistic,
+            "df": step.df,
+            "p_value": step.p_value,
+            "minus2_log_likelihood": step.minus2_log_likelihood,
+        }
+        for question, result in results.items()
+        for step in result.steps
+    ]
+    frame = pd.DataFrame(rows, columns=list(STEP_COLUMNS))
+    return frame.astype(
+        {
+            "question_id": "string",
+            "step": "int64",
+            "action": "string",
+            "variable": "string",
+            "df": "int64",
+        }
+    )
+
+
+def _coefficients_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
+    rows = [
+        {
+            "question_id": question,
+            "term": c.term,
+            "estimate": c.estimate,
+            "std_error": c.std_error,
+            "odds_ratio": c.odds_ratio,
+            "ci_lower": c.ci_lower,
+            "ci_upper": c.ci_upper,
+            "p_value": c.p_value,
+        }
+        for question, result in results.items()
+        for c in result.coefficients
+    ]
+    frame = pd.DataFrame(rows, columns=list(COEFFICIENT_COLUMNS))
+    return frame.astype({"question_id": "string", "term": "string"})
+
+
+def _summaries_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
+    rows = [
+        {
+            "question_id": question,
+            "n_used": result.n_used,
+            "nagelkerke_r2": result.nagelkerke_r2,
+            "minus2_log_likelihood": result.minus2_log_likelihood,
+            "selected": LIST_SEPARATOR.join(result.selected),
+            "summary_text": summarise_result(result),
+            "warnings": WARNING_SEPARATOR.join(result.warnings),
+        }
+        for question, result in results.items()
+    ]
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    return frame.astype(
+        {
+            "question_id": "string",
+            "n_used": "int64",
+            "selected": "string",
+            "summary_text": "string",
+            "warnings": "string",
+        }
+    )
