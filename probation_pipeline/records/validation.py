@@ -17,6 +17,9 @@ QUARANTINE_COLUMNS: tuple[str, ...] = (
 )
 
 
+DESCRIBED_CHECKS = ("row_read_cleanly", "values_in_their_domains")
+
+
 class SchemaStructureError(Exception):
     """The frame itself (not some rows) does not fit the schema: a bug, not bad data."""
 
@@ -38,6 +41,9 @@ def rules_broken(rows: pd.DataFrame) -> pd.Series:
             columns.isna() | checks.str.contains(r"^[a-z_0-9]+$") & ~checks.isin(["not_nullable"]),
             columns + " " + checks,
         )
+        # The reader's and parser's problems are the failing values themselves: say them.
+        described = failures["check"].isin(DESCRIBED_CHECKS)
+        named = named.where(~described, named + ": " + failures["failure_case"].astype(str))
         return (
             pd.DataFrame({"index": failures["index"].astype(int), "rule": named})
             .drop_duplicates()
