@@ -1,0 +1,265 @@
+"""Ratings of the Assessment standard (DESIGN.md section 8), driven by configuration (ratings.yaml).
+
+A case is sufficient in a key area when every question of that area it answered is Yes; a case
+that answered none of them is not counted there. Each key area's score is the share of counted
+cases that are sufficient; the provider's rating is the band of its lowest key-area score. Bands
+are decided on the exact share (integer arithmetic: 79.99% is Good, 80% is Outstanding), and each
+score carries a Wilson interval with a flag when the interval spans more than one band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from probation_pipeline.reference import PROVIDERS
+from probation_pipeline.stats.intervals import wilson_interval
+from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
+
+CASE_RULE = "every_answered_question_yes"
+OVERALL = "overall"
+AREA_SCOPE = "area"
+NATIONAL_SCOPE = "national"
+
+RATING_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "area",
+    "provider",
+    "key_area",
+    "n",
+    "sufficient",
+    "share",
+    "pct",
+    "ci_lower",
+    "ci_upper",
+    "band",
+    "crosses_boundary",
+    "driven_by",
+)
+
+
+class RatingsConfigError(ValueError):
+    """ratings.yaml is incomplete or inconsistent (unknown rule, bands not descending, ...)."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A rating band: shares at or above `min_share` (exact fraction) get `rating`."""
+
+    rating: str
+    min_share: Fraction
+
+
+def rating_bands(config: Mapping[str, Any]) -> tuple[Band, ...]:
+    """The bands of the config, highest first, thresholds as exact fractions (0.80 -> 4/5).
+
+    Raises RatingsConfigError unless thresholds strictly descend and the last is 0.
+    """
+    try:
+        bands = tuple(
+            # Via the decimal text, so 0.65 is exactly 13/20 and not the nearest binary float.
+            Band(str(band["rating"]), Fraction(Decimal(str(band["min_share"]))))
+            for band in config["bands"]
+        )
+    except (KeyError, TypeError) as error:
+        raise RatingsConfigError(f"ratings config bands are malformed: {error}") from error
+    thresholds = [band.min_share for band in bands]
+    if (
+        not bands
+        or thresholds != sorted(thresholds, reverse=True)
+        or len(set(thresholds)) != len(thresholds)
+    ):
+        raise RatingsConfigError(f"band thresholds must strictly descend: {thresholds}")
+    if thresholds[-1] != 0:
+        raise RatingsConfigError("the lowest band must start at 0 so every share gets a band")
+    return bands
+
+
+def key_area_questions(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """key area -> its question ids, in config order. Checks the configured case rule."""
+    if config.get("case_rule", CASE_RULE) != CASE_RULE:
+        raise RatingsConfigError(f"unknown case_rule {config.get('case_rule')!r}; know {CASE_RULE}")
+    try:
+        return {str(name): tuple(area["questions"]) for name, area in config["key_areas"].items()}
+    except (KeyError, TypeError, AttributeError) as error:
+        raise RatingsConfigError(f"ratings config key_areas are malformed: {error}") from error
+
+
+def case_sufficiency(records: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
+    """Per case and key area: True sufficient, False not, <NA> not counted (nothing answered).
+
+    Output: columns `area`, `provider` and one nullable boolean column per key area (config
+    order), same index as `records`. Raises KeyError when a configured question is not a column.
+    """
+    areas = key_area_questions(config)
+    missing = sorted({q for qs in areas.values() for q in qs} - set(records.columns))
+    if missing:
+        raise KeyError(f"case records lack the key-area questions {missing}")
+    result = records.loc[:, ["area", "provider"]].copy()
+    for name, questions in areas.items():
+        answers = records.loc[:, list(questions)].astype("boolean")
+        counted = answers.notna().any(axis=1)
+        any_no = answers.eq(False).fillna(False).any(axis=1)
+        result[name] = pd.array(np.where(counted, ~any_no, pd.NA), dtype="boolean")
+    return result
+
+
+def band_of_counts(sufficient: Sequence[int], n: Sequence[int], bands: Sequence[Band]) -> list:
+    """Band of each exact share sufficient/n (None where n is 0): compared in integers, no floats."""
+    labels: list[str | None] = []
+    for k, m in zip(sufficient, n, strict=True):
+        if pd.isna(m) or int(m) == 0:
+            labels.append(None)
+            continue
+        share = Fraction(int(k), int(m))
+        labels.append(next(band.rating for band in bands if share >= band.min_share))
+    return labels
+
+
+def _band_of_bound(bound: float, bands: Sequence[Band]) -> str | None:
+    if np.isnan(bound):
+        return None
+    return next(band.rating for band in bands if bound >= float(band.min_share))
+
+
+def _score_rows(counts: pd.DataFrame, bands: Sequence[Band], confidence: float) -> pd.DataFrame:
+    scores = counts.copy()
+    n = scores["n"].to_numpy(dtype=float)
+    k = scores["sufficient"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores["share"] = pd.array(np.where(n > 0, k / n, np.nan), dtype="Float64")
+    scores["pct"] = percent_half_up_series(scores["sufficient"], scores["n"])
+    lower, upper = wilson_interval(k, n, confidence)
+    scores["_lower"], scores["_upper"] = lower, upper
+    scores["ci_lower"] = pd.array(round_half_up(100 * lower), dtype="Float64")
+    scores["ci_upper"] = pd.array(round_half_up(100 * upper), dtype="Float64")
+    scores["band"] = pd.array(band_of_counts(k, n, bands), dtype="string")
+    # The rating could differ with a slightly different sample when the two ends of the interval
+    # fall in different bands.
+    lower_band = [_band_of_bound(b, bands) for b in lower]
+    upper_band = [_band_of_bound(b, bands) for b in upper]
+    scores["crosses_boundary"] = pd.array(
+        [None if lo is None else lo != hi for lo, hi in zip(lower_band, upper_band, strict=True)],
+        dtype="boolean",
+    )
+    scores["driven_by"] = pd.array([None] * len(scores), dtype="string")
+    return scores
+
+
+def _overall_row(group: pd.DataFrame, key_areas: Sequence[str], bands: Sequence[Band]) -> dict:
+    """The rating of one provider: the lowest key area (exact shares; ties to config order)."""
+    first = group.iloc[0]
+    row: dict[str, Any] = {
+        "scope": first["scope"],
+        "area": first["area"],
+        "provider": first["provider"],
+        "key_area": OVERALL,
+    }
+    if (group["n"] == 0).any() or len(group) != len(key_areas):
+        # A rating on part of the standard would mislead: leave it unrated.
+        return row
+    order = {name: position for position, name in enumerate(key_areas)}
+    lowest = min(
+        group.itertuples(index=False),
+        key=lambda s: (Fraction(int(s.sufficient), int(s.n)), order[s.key_area]),
+    )
+    # The lowest share lies between the lowest lower bound and the lowest upper bound.
+    range_low = _band_of_bound(float(group["_lower"].min()), bands)
+    range_high = _band_of_bound(float(group["_upper"].min()), bands)
+    return row | {
+        "n": lowest.n,
+        "sufficient": lowest.sufficient,
+        "share": lowest.share,
+        "pct": lowest.pct,
+        "ci_lower": lowest.ci_lower,
+        "ci_upper": lowest.ci_upper,
+        "band": lowest.band,
+        "crosses_boundary": range_low != range_high,
+        "driven_by": lowest.key_area,
+    }
+
+
+def rate_providers(records: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
+    """Key-area scores and ratings per area and provider, and nationally per provider.
+
+    Input: case records (`area`, `provider`, the judgement columns named in the config).
+    Output columns (RATING_COLUMNS), rows: areas sorted, then national; providers CRC, NPS; key
+    areas in config order, then `overall`:
+
+    - scope (string): `area` or `national`; area (string): area slug, <NA> for national rows.
+    - provider (string): CRC or NPS.
+    - key_area (string): a key area of the config, or `overall` (the rating).
+    - n (Int64): cases counted in the key area; sufficient (Int64): of which sufficient.
+    - share (Float64): sufficient / n, unrounded; pct (Float64): 100 * share rounded half-up to one
+      decimal from the counts.
+    - ci_lower, ci_upper (Float64): Wilson interval (config `confidence_level`) in percent,
+      rounded half-up to one decimal.
+    - band (string): the band of the exact share (config `bands`).
+    - crosses_boundary (boolean): the interval's ends fall in different bands. On `overall` rows:
+      the band of the lowest key-area share could differ, i.e. the lowest lower bound and the
+      lowest upper bound across key areas fall in different bands.
+    - driven_by (string): on `overall` rows, the key area with the lowest share, whose n,
+      sufficient, share, pct, interval and band the row repeats; <NA> elsewhere.
+
+    A key area with n = 0 has <NA> share, interval, band and flag; an `overall` row is unrated
+    (<NA> band) unless every key area has n > 0. Raises RatingsConfigError for a bad config and
+    KeyError for missing columns.
+    """
+    bands = rating_bands(config)
+    key_areas = list(key_area_questions(config))
+    confidence = float(config.get("confidence_level", 0.95))
+    sufficiency = case_sufficiency(records, config)
+    long = sufficiency.melt(
+        id_vars=["area", "provider"], var_name="key_area", value_name="is_sufficient"
+    ).dropna(subset=["is_sufficient"])
+    long["is_sufficient"] = long["is_sufficient"].astype(bool)
+
+    areas = sorted(records["area"].dropna().unique())
+    grid = pd.DataFrame(
+        [(AREA_SCOPE, a, p, k) for a in areas for p in PROVIDERS for k in key_areas]
+        + [(NATIONAL_SCOPE, None, p, k) for p in PROVIDERS for k in key_areas],
+        columns=["scope", "area", "provider", "key_area"],
+    )
+    by_area = (
+        long.groupby(["area", "provider", "key_area"])["is_sufficient"]
+        .agg(n="size", sufficient="sum")
+        .reset_index()
+        .assign(scope=AREA_SCOPE)
+    )
+    national = (
+        long.groupby(["provider", "key_area"])["is_sufficient"]
+        .agg(n="size", sufficient="sum")
+        .reset_index()
+        .assign(scope=NATIONAL_SCOPE)
+    )
+    national["area"] = pd.Series(pd.NA, index=national.index, dtype="string")
+    by_area["area"] = by_area["area"].astype("string")
+    grid["area"] = grid["area"].astype("string")
+    counts = grid.merge(
+        pd.concat([by_area, national], ignore_index=True),
+        on=["scope", "area", "provider", "key_area"],
+        how="left",
+    )
+    counts["n"] = counts["n"].fillna(0).astype(int)
+    counts["sufficient"] = counts["sufficient"].fillna(0).astype(int)
+    scores = _score_rows(counts, bands, confidence)
+
+    frames = []
+    for _, group in scores.groupby(["scope", "area", "provider"], sort=False, dropna=False):
+        overall = pd.DataFrame([_overall_row(group, key_areas, bands)])
+        frames.append(pd.concat([group, overall], ignore_index=True))
+    ratings = pd.concat(frames, ignore_index=True).drop(columns=["_lower", "_upper"])
+    ratings["n"] = ratings["n"].astype("Int64")
+    ratings["sufficient"] = ratings["sufficient"].astype("Int64")
+    for column in ("share", "pct", "ci_lower", "ci_upper"):
+        ratings[column] = ratings[column].astype("Float64")
+    for column in ("scope", "area", "provider", "key_area", "band", "driven_by"):
+        ratings[column] = ratings[column].astype("string")
+    ratings["crosses_boundary"] = ratings["crosses_boundary"].astype("boolean")
+    return ratings.loc[:, list(RATING_COLUMNS)].reset_index(drop=True)
