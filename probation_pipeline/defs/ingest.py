@@ -1,6 +1,5 @@
 """Ingest: each area's extract files, adapted to canonical raw columns (no personal data)."""
 
-
 import dagster as dg
 import pandas as pd
 
