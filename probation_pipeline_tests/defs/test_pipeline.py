@@ -88,7 +88,7 @@ def test_an_unreadable_file_fails_only_its_own_partition(data_dir):
     (data_dir / "raw" / "gwent" / "gwent-2017-01.csv").write_bytes(
         b"inspection_id,pcc_area\nx,\xff\n"
     )
-    defs, instance, outcome = _run(data_dir)
+    _, instance, outcome = _run(data_dir)
     assert outcome == {"gwent": False, "london": True, "national": True}
     failures = [
         e.dagster_event.step_failure_data.error.message
