@@ -591,6 +591,20 @@ def _log_p(statistic: float, df: int) -> float:
     return math.log(p_value) if p_value > 1e-300 else float(stats.chi2.logsf(statistic, df))
 
 
+_TIE_TOLERANCE = 1e-9
+
+
+def _first_of_best(tests: list[tuple]) -> tuple:
+    """The test with the smallest first element, the earliest candidate among (near-)ties.
+
+    Tests are (key, candidate order, ...). Keys within a relative 1e-9 of the best count as
+    equal, so that identical blocks differing only by rounding go by candidate order.
+    """
+    best = min(test[0] for test in tests)
+    tied = [t for t in tests if t[0] - best <= _TIE_TOLERANCE * max(1.0, abs(best))]
+    return min(tied, key=lambda test: test[1])
+
+
 # --------------------------------------------------------------------------------------------
 # The stepwise procedure
 
@@ -684,7 +698,7 @@ def forward_stepwise(
         if not tests or min(tests)[0] >= math.log(entry):
             stop_reason = "no remaining variable meets the entry criterion"
             break
-        _, _, variable, statistic, df = min(tests)
+        _, _, variable, statistic, df = _first_of_best(tests)
         if frozenset((*model, variable)) in visited:
             stop_reason = f"entering {variable} would repeat an earlier model"
             break
@@ -699,7 +713,7 @@ def forward_stepwise(
                     statistic, df = engine.likelihood_ratio(model, in_model)
                     # Largest p first; on equal p the earlier candidate goes.
                     removals.append((-_log_p(statistic, df), order, in_model, statistic, df))
-            neg_log_p, _, variable, statistic, df = min(removals)
+            neg_log_p, _, variable, statistic, df = _first_of_best(removals)
             if -neg_log_p <= math.log(removal):
                 break
             reduced = tuple(v for v in model if v != variable)
@@ -756,12 +770,18 @@ def _coefficients(design: _Design, fit: _Fit) -> tuple[Coefficient, ...]:
                 std_error=float(std_error),
                 wald=wald,
                 p_value=float(special.chdtrc(1, wald)),
-                odds_ratio=math.exp(estimate),
-                ci_lower=math.exp(estimate - _Z_975 * std_error),
-                ci_upper=math.exp(estimate + _Z_975 * std_error),
+                odds_ratio=_exp(estimate),
+                ci_lower=_exp(estimate - _Z_975 * std_error),
+                ci_upper=_exp(estimate + _Z_975 * std_error),
             )
         )
     return tuple(rows)
+
+
+def _exp(value: float) -> float:
+    # Separated terms have huge standard errors: the interval ends are 0 or infinity.
+    with np.errstate(over="ignore"):
+        return float(np.exp(value))
 
 
 def _empty_result(
