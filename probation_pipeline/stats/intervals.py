@@ -35,6 +35,9 @@ def wilson_interval(
         denominator = 1 + z**2 / m
         centre = (p + z**2 / (2 * m)) / denominator
         half_width = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denominator
-        lower = np.where(m > 0, np.clip(centre - half_width, 0.0, 1.0), np.nan)
-        upper = np.where(m > 0, np.clip(centre + half_width, 0.0, 1.0), np.nan)
+        # At 0% and 100% the bound is exactly 0 or 1; floating error would leave 1e-17.
+        lower = np.where(k == 0, 0.0, np.clip(centre - half_width, 0.0, 1.0))
+        upper = np.where(k == m, 1.0, np.clip(centre + half_width, 0.0, 1.0))
+        lower = np.where(m > 0, lower, np.nan)
+        upper = np.where(m > 0, upper, np.nan)
     return lower, upper
