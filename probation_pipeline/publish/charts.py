@@ -93,7 +93,10 @@ def _draw_assessment_by_provider(
     axes.set_xlabel("Cases judged sufficient (% yes)")
     axes.set_ylabel("Question")
     axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(title="Provider", loc="lower right", frameon=False)
+    # Above the plot area, so the legend can never cover a bar or its value label.
+    axes.legend(
+        title="Provider", loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False
+    )
     figure.tight_layout()
     return figure
 

@@ -1,0 +1,53 @@
+"""The bundle refuses what must never be published."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from probation_pipeline.publish.bundle import PublicationBundleError, RowAccounting
+from probation_pipeline_tests.publish.conftest import make_bundle
+
+
+def test_a_complete_bundle_is_accepted() -> None:
+    bundle = make_bundle()
+    assert bundle.row_accounting.quarantined == 5
+
+
+def test_missing_column_is_named() -> None:
+    bundle = make_bundle()
+    with pytest.raises(
+        PublicationBundleError, match=r"judgement_tables: missing column\(s\) \['pct_display'\]"
+    ):
+        dataclasses.replace(
+            bundle, judgement_tables=bundle.judgement_tables.drop(columns="pct_display")
+        )
+
+
+@pytest.mark.parametrize("column", ["case_id", "case_ref", "date_of_birth"])
+def test_case_level_column_is_refused(column: str) -> None:
+    bundle = make_bundle()
+    ratings = bundle.ratings.assign(**{column: "X123456"})
+    with pytest.raises(PublicationBundleError, match=f"ratings: case-level column.*{column}"):
+        dataclasses.replace(bundle, ratings=ratings)
+
+
+def test_row_accounting_must_close() -> None:
+    bundle = make_bundle()
+    broken = RowAccounting(
+        raw_rows=191,
+        kept=170,
+        superseded=12,
+        exact_duplicates=3,
+        quarantined_by_reason={"conflicting duplicate": 5},
+    )
+    with pytest.raises(PublicationBundleError, match=r"raw_rows 191 != .* = 190"):
+        dataclasses.replace(bundle, row_accounting=broken)
+
+
+def test_every_question_needs_a_layout() -> None:
+    bundle = make_bundle()
+    layouts = {k: v for k, v in bundle.bulletin_layouts.items() if k != "harm_children"}
+    with pytest.raises(PublicationBundleError, match="harm_children"):
+        dataclasses.replace(bundle, bulletin_layouts=layouts)

@@ -1,0 +1,103 @@
+"""tables.xlsx: accessible layout (gptables), numbers as numbers, byte-reproducible."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from probation_pipeline.publish.data_files import published_frames
+from probation_pipeline.publish.workbook import write_workbook
+from probation_pipeline_tests.publish.conftest import make_bundle
+
+EXPECTED_SHEETS = [
+    "Cover",
+    "Contents",
+    "Notes",
+    *(f"Table_{number}" for number in range(1, 8)),
+    "Ratings",
+    "Model_summaries",
+    "Model_steps",
+    "Model_coefficients",
+]
+
+
+@pytest.fixture(scope="module")
+def workbook_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    bundle = make_bundle()
+    path = tmp_path_factory.mktemp("workbook") / "tables.xlsx"
+    write_workbook(bundle, published_frames(bundle), "2017-10-abcdef012345", path)
+    return path
+
+
+def _rows(path: Path, sheet: str) -> list[tuple[object, ...]]:
+    workbook = openpyxl.load_workbook(path)
+    return list(workbook[sheet].iter_rows(values_only=True))
+
+
+def test_sheets_are_cover_contents_notes_then_one_table_each(workbook_path: Path) -> None:
+    assert openpyxl.load_workbook(workbook_path).sheetnames == EXPECTED_SHEETS
+
+
+def test_cover_has_title_source_method_and_contact(workbook_path: Path) -> None:
+    text = " ".join(str(cell) for row in _rows(workbook_path, "Cover") for cell in row if cell)
+    assert "The quality of service user assessment" in text
+    assert "HM Inspectorate of Probation, case inspection records" in text
+    assert "Method" in text and "Wilson score intervals" in text
+    assert "Research and Analysis team" in text
+    assert "2017-10-abcdef012345" in text
+
+
+def test_notes_explain_the_shorthand(workbook_path: Path) -> None:
+    text = " ".join(str(cell) for row in _rows(workbook_path, "Notes") for cell in row if cell)
+    for code in ("[c]", "[z]", "[x]"):
+        assert code in text
+
+
+def test_bulletin_table_holds_numbers_and_shorthand_text(workbook_path: Path) -> None:
+    rows = _rows(workbook_path, "Table_1")
+    assert rows[0][0] == "Table 1: Were barriers to effective engagement sufficiently identified?"
+    header_index = next(i for i, row in enumerate(rows) if row[:2] == ("Group", "Level"))
+    assert rows[header_index][2:] == (
+        "All n",
+        "All % yes",
+        "CRC n",
+        "CRC % yes",
+        "NPS n",
+        "NPS % yes",
+    )
+    # Fixture, barriers, all cases: All 91 (61.5%), CRC 40 (55.0%), NPS 51 (66.7%).
+    assert rows[header_index + 1] == ("all", "All cases", 91, 61.5, 40, 55, 51, 66.7)
+    high = rows[header_index + 6]
+    assert high[:2] == ("rosh_level", "High/Very high")
+    assert high[4:6] == ("[z]", "[z]")
+
+
+def test_percentages_show_one_decimal(workbook_path: Path) -> None:
+    sheet = openpyxl.load_workbook(workbook_path)["Table_1"]
+    percent_cells = [
+        cell
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, float | int) and cell.column in (4, 6, 8)
+    ]
+    assert percent_cells and all(cell.number_format == "0.0" for cell in percent_cells)
+
+
+def test_missing_model_values_are_marked_not_applicable(workbook_path: Path) -> None:
+    rows = _rows(workbook_path, "Model_steps")
+    start = next(row for row in rows if row[:3] == ("barriers", 0, "start"))
+    assert start[3:7] == ("[z]", "[z]", "[z]", "[z]")
+
+
+def test_workbook_is_byte_reproducible_and_dated_by_fieldwork(tmp_path: Path) -> None:
+    bundle = make_bundle()
+    frames = published_frames(bundle)
+    paths = [tmp_path / "first.xlsx", tmp_path / "second.xlsx"]
+    for path in paths:
+        write_workbook(bundle, frames, "2017-10-abcdef012345", path)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    created = openpyxl.load_workbook(paths[0]).properties.created
+    assert created == datetime(2017, 10, 2)
