@@ -1,0 +1,157 @@
+import itertools
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from probation_pipeline.ratings.disclosure import (
+    DisclosureConfigError,
+    IncompleteRowError,
+    apply_disclosure_control,
+    disclosure_notes,
+)
+from probation_pipeline.stats.rounding import percent_half_up_series
+from probation_pipeline_tests.stats.records_factory import reference
+
+CONFIG = reference().disclosure_config
+PROVIDERS = ("All", "CRC", "NPS")
+
+
+def triple(
+    crc: tuple[int, int] | None, nps: tuple[int, int], level: str = "Female"
+) -> pd.DataFrame:
+    """One row of a table: CRC (n, yes) or None when not applicable, NPS (n, yes); All = sum."""
+    crc_n, crc_yes = crc if crc is not None else (0, 0)
+    cells = {"All": (crc_n + nps[0], crc_yes + nps[1]), "CRC": (crc_n, crc_yes), "NPS": nps}
+    frame = pd.DataFrame(
+        {
+            "area": "kent",
+            "question_id": "barriers",
+            "variable": "gender",
+            "level": level,
+            "provider": list(PROVIDERS),
+            "n": pd.array([cells[p][0] for p in PROVIDERS], dtype="Int64"),
+            "yes": pd.array([cells[p][1] for p in PROVIDERS], dtype="Int64"),
+            "applicable": pd.array([True, crc is not None, True], dtype="boolean"),
+        }
+    )
+    frame.loc[~frame["applicable"], ["n", "yes"]] = pd.NA
+    frame["pct_yes"] = percent_half_up_series(frame["yes"], frame["n"])
+    return frame
+
+
+def shown(result: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    return {
+        p: (n, pct)
+        for p, n, pct in zip(
+            result["provider"], result["n_display"], result["pct_display"], strict=True
+        )
+    }
+
+
+def test_rows_without_small_bases_are_published_in_full() -> None:
+    result = apply_disclosure_control(triple((5, 2), (40, 30)), CONFIG)
+    assert shown(result) == {"All": ("45", "71.1"), "CRC": ("5", "40.0"), "NPS": ("40", "75.0")}
+    assert not result["withheld"].any()
+    assert result["suppression"].isna().all()
+
+
+def test_small_base_is_withheld_and_its_sibling_too() -> None:
+    result = apply_disclosure_control(triple((4, 1), (40, 30)), CONFIG)
+    # CRC 4 < 5 (primary); NPS withheld so CRC cannot be worked out from All - NPS.
+    assert shown(result) == {"All": ("44", "70.5"), "CRC": ("4", "[c]"), "NPS": ("40", "[c]")}
+    assert result["suppression"].tolist() == [pd.NA, "primary", "secondary"]
+    withheld = result[result["withheld"]]
+    assert withheld[["yes", "pct_yes"]].isna().all().all()
+    assert result["n"].tolist() == [44, 4, 40]  # bases are always published
+
+
+def test_total_at_100_percent_is_withheld_too() -> None:
+    # All 100% would show that every CRC and NPS case was Yes.
+    result = apply_disclosure_control(triple((2, 2), (30, 30)), CONFIG)
+    assert shown(result) == {"All": ("32", "[c]"), "CRC": ("2", "[c]"), "NPS": ("30", "[c]")}
+    assert result["suppression"].tolist() == ["secondary", "primary", "secondary"]
+
+
+def test_not_applicable_and_empty_cells() -> None:
+    high_rosh = apply_disclosure_control(triple(None, (3, 2), level="High/Very high"), CONFIG)
+    # All = NPS when the CRC cell cannot exist, so All goes with NPS.
+    assert shown(high_rosh) == {"All": ("3", "[c]"), "CRC": ("[z]", "[z]"), "NPS": ("3", "[c]")}
+    empty = apply_disclosure_control(triple((0, 0), (12, 6)), CONFIG)
+    assert shown(empty) == {"All": ("12", "50.0"), "CRC": ("0", "[x]"), "NPS": ("12", "50.0")}
+
+
+def test_threshold_comes_from_the_config() -> None:
+    table = triple((6, 3), (40, 30))
+    assert not apply_disclosure_control(table, CONFIG)["withheld"].any()
+    assert apply_disclosure_control(table, {"min_base": 10})["withheld"].sum() == 2
+
+
+@pytest.mark.parametrize("config", [{}, {"min_base": 0}, {"min_base": "5"}])
+def test_bad_threshold_is_refused(config: dict) -> None:
+    with pytest.raises(DisclosureConfigError):
+        apply_disclosure_control(triple((4, 1), (40, 30)), config)
+
+
+def test_incomplete_row_is_refused() -> None:
+    with pytest.raises(IncompleteRowError):
+        apply_disclosure_control(triple((4, 1), (40, 30)).iloc[:2], CONFIG)
+
+
+def test_notes_explain_every_symbol() -> None:
+    notes = disclosure_notes(CONFIG)
+    assert notes["symbol"].tolist() == ["[c]", "[z]", "[x]"]
+    assert notes["meaning"].str.len().gt(20).all()
+    with pytest.raises(DisclosureConfigError):
+        disclosure_notes({"shorthand": {"[c]": "withheld"}})
+
+
+def feasible_yes(result: pd.DataFrame) -> set[tuple[int, int, int]]:
+    """Every (All, CRC, NPS) yes triple a reader could hold true, given only what is published.
+
+    Reader model: every n is published; a visible percentage gives its yes count exactly; a
+    withheld yes is any value in 0..n; [z] and [x] cells are 0; All = CRC + NPS.
+    """
+    cells = {row.provider: row for row in result.itertuples(index=False)}
+
+    def options(provider: str) -> range:
+        cell = cells[provider]
+        if cell.n_display == "[z]":
+            return range(0, 1)
+        n = int(cell.n_display)
+        if cell.pct_display == "[c]":
+            return range(0, n + 1)
+        if cell.pct_display == "[x]":
+            return range(0, 1)
+        return range(int(cell.yes), int(cell.yes) + 1)
+
+    return {
+        (a, c, s)
+        for a, c, s in itertools.product(options("All"), options("CRC"), options("NPS"))
+        if a == c + s
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    crc=st.none() | st.integers(0, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
+    nps=st.integers(0, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
+    min_base=st.integers(1, 8),
+)
+def test_no_withheld_value_can_be_recovered(crc, nps, min_base: int) -> None:
+    table = triple(crc, nps)
+    result = apply_disclosure_control(table, {"min_base": min_base})
+    # Every small base is withheld.
+    small = table["applicable"] & table["n"].between(1, min_base - 1)
+    assert result.loc[small.fillna(False), "withheld"].all()
+    # A row with no small base is left alone.
+    if not small.any():
+        assert not result["withheld"].any()
+    # No withheld yes count is pinned by All = CRC + NPS.
+    feasible = feasible_yes(result)
+    true_values = tuple(int(v) if pd.notna(v) else 0 for v in table["yes"])
+    assert true_values in feasible
+    for position, withheld in enumerate(result["withheld"]):
+        if withheld:
+            assert len({values[position] for values in feasible}) > 1
