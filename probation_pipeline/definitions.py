@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from probation_pipeline.defs import ingest, records
+from probation_pipeline.defs.automation import build_automation
 from probation_pipeline.defs.jobs import build_jobs
 from probation_pipeline.defs.resources import ParquetIOManagerResource, ProbationData, PseudonymKey
 from probation_pipeline.paths import DataPaths
@@ -26,6 +27,7 @@ def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:
     )
     return dg.Definitions.merge(
         stage_defs,
+        build_automation(paths),
         dg.Definitions(
             jobs=build_jobs(),
             resources={

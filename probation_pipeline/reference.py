@@ -116,3 +116,8 @@ class Reference:
         tables = self.bulletin_tables
         levels = tables.loc[tables["variable"] == variable, "level"]
         return tuple(dict.fromkeys(levels))
+
+
+def operations_config(folder: Path) -> dict[str, Any]:
+    """Sensor and schedule settings (`operations.yaml`)."""
+    return yaml.safe_load((folder / "operations.yaml").read_text())

@@ -42,3 +42,23 @@ def test_partitioning_groups_and_checks():
 def test_jobs_resolve():
     assert defs.resolve_job_def("area_job").partitions_def is not None
     assert defs.resolve_job_def("national_job")
+
+
+def test_automation_is_declared():
+    import dagster as dg
+
+    assert (
+        defs.resolve_sensor_def("raw_extract_sensor").default_status
+        == dg.DefaultSensorStatus.RUNNING
+    )
+    assert (
+        defs.resolve_sensor_def("probation_automation").default_status
+        == dg.DefaultSensorStatus.RUNNING
+    )
+    assert (
+        defs.resolve_schedule_def("full_refresh_schedule").default_status
+        == dg.DefaultScheduleStatus.STOPPED
+    )
+    graph = defs.resolve_asset_graph()
+    for name in ("case_records", "quarantine", "row_accounting"):
+        assert graph.get(dg.AssetKey(name)).automation_condition is not None, name

@@ -1,0 +1,101 @@
+"""Automation: a sensor on the raw folder, declarative refresh downstream, a full-refresh schedule."""
+
+import time
+
+import dagster as dg
+
+from probation_pipeline.defs.jobs import AREA_JOB
+from probation_pipeline.defs.partitions import area_partitions
+from probation_pipeline.defs.resources import ProbationData
+from probation_pipeline.extracts.arrivals import decode_state, encode_state, plan_arrivals
+from probation_pipeline.paths import DataPaths
+from probation_pipeline.reference import operations_config
+
+RAW_SENSOR = "raw_extract_sensor"
+AUTOMATION_SENSOR = "probation_automation"
+FULL_REFRESH = "full_refresh_schedule"
+
+
+def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=RAW_SENSOR,
+        job_name=AREA_JOB,
+        minimum_interval_seconds=interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Starts an area's run when a new or changed extract lands in raw/<area>/; "
+        "adds the area's partition the first time.",
+    )
+    def raw_extract_sensor(context: dg.SensorEvaluationContext, data: ProbationData):
+        reference = data.reference()
+        partitions = frozenset(context.instance.get_dynamic_partitions(area_partitions.name))
+        plan = plan_arrivals(
+            data.paths.raw,
+            known_areas=reference.area_slugs,
+            partitions=partitions,
+            previous=decode_state(context.cursor),
+            now=time.time(),
+            settle_seconds=settle_seconds,
+        )
+        for warning in plan.warnings:
+            context.log.warning(warning)
+        return dg.SensorResult(
+            run_requests=[
+                dg.RunRequest(
+                    run_key=key, partition_key=area, tags={"probation/trigger": "new extract"}
+                )
+                for area, key in sorted(plan.changed_areas.items())
+            ],
+            dynamic_partitions_requests=(
+                [area_partitions.build_add_request(plan.new_areas)] if plan.new_areas else []
+            ),
+            cursor=encode_state(plan.state),
+        )
+
+    return raw_extract_sensor
+
+
+def build_full_refresh_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=FULL_REFRESH,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        job_name=AREA_JOB,
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="Periodic full refresh: reruns every area; the automation sensor then "
+        "rebuilds the pooled outputs and the publication.",
+    )
+    def full_refresh_schedule(context: dg.ScheduleEvaluationContext):
+        tick = (
+            context.scheduled_execution_time.isoformat()
+            if context.scheduled_execution_time
+            else "manual"
+        )
+        for area in sorted(context.instance.get_dynamic_partitions(area_partitions.name)):
+            yield dg.RunRequest(
+                run_key=f"{tick}:{area}",
+                partition_key=area,
+                tags={"probation/trigger": "full refresh"},
+            )
+
+    return full_refresh_schedule
+
+
+def build_automation(paths: DataPaths) -> dg.Definitions:
+    """Sensors and schedules, with their settings from `reference/operations.yaml`."""
+    settings = operations_config(paths.reference)
+    raw = settings["raw_sensor"]
+    refresh = settings["full_refresh"]
+    return dg.Definitions(
+        sensors=[
+            build_raw_extract_sensor(int(raw["interval_seconds"]), float(raw["settle_seconds"])),
+            # Open-source Dagster's built-in automation sensor starts stopped; this one runs.
+            dg.AutomationConditionSensorDefinition(
+                AUTOMATION_SENSOR,
+                target=dg.AssetSelection.all(),
+                default_status=dg.DefaultSensorStatus.RUNNING,
+                minimum_interval_seconds=30,
+                description="Refreshes pooled assets after any area partition changes.",
+            ),
+        ],
+        schedules=[build_full_refresh_schedule(str(refresh["cron"]), str(refresh["timezone"]))],
+    )
