@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.models import (
@@ -37,7 +36,7 @@ from probation_pipeline.stats.models import (
     model_frame,
     model_levels,
 )
-from probation_pipeline.stats.stepwise import StepwiseWarning
+from probation_pipeline.stats.stepwise import StepwiseWarning, chi2_log_sf
 
 REFERENCE_FOLDER = Path(__file__).resolve().parents[1] / "data" / "reference"
 
@@ -147,9 +146,6 @@ def baseline_stepwise(
     def fit(model: Sequence[str]):
         return sm.Logit(y, design(model)).fit(method="newton", disp=0, maxiter=20)
 
-    def log_p(statistic: float, df: int) -> float:
-        return float(stats.chi2.logsf(statistic, df))
-
     model: tuple[str, ...] = ()
     visited = {frozenset()}
     steps: list[tuple[str, str, float, int]] = []
@@ -161,7 +157,8 @@ def baseline_stepwise(
             if variable in model:
                 continue
             statistic, _, df = glm.score_test(current.params, exog_extra=blocks[variable])
-            tests.append((log_p(float(statistic), int(df)), order, variable, float(statistic), df))
+            statistic, df = np.asarray(statistic).item(), int(np.asarray(df).item())
+            tests.append((chi2_log_sf(statistic, df), order, variable, statistic, df))
         if not tests or min(tests)[0] >= math.log(entry):
             return steps
         _, _, variable, statistic, df = min(tests)
@@ -179,7 +176,7 @@ def baseline_stepwise(
                 reduced = fit(tuple(v for v in model if v != in_model))
                 statistic = 2.0 * (full.llf - reduced.llf)
                 df = blocks[in_model].shape[1]
-                removals.append((-log_p(statistic, df), order, in_model, statistic, df))
+                removals.append((-chi2_log_sf(statistic, df), order, in_model, statistic, df))
             neg_log_p, _, variable, statistic, df = min(removals)
             if -neg_log_p <= math.log(removal):
                 break

@@ -581,14 +581,48 @@ class _Engine:
         return max(statistic, 0.0), len(full.columns) - len(reduced.columns)
 
 
-def _log_p(statistic: float, df: int) -> float:
+def chi2_log_sf(statistic: float, df: int) -> float:
+    """log P(chi-square with `df` degrees of freedom > `statistic`), finite far into the tail.
+
+    0.0 for df = 0 (a test of nothing). Used to order p-values that underflow to 0.0.
+    """
     # Compare p-values on the log scale: at national scale many p-values underflow to 0.0 and
     # would tie; logsf keeps them ordered.
     if df <= 0:
         return 0.0
-    p_value = special.chdtrc(df, statistic)
     # scipy.special directly: the stats.chi2 front end costs more than the fits here.
-    return math.log(p_value) if p_value > 1e-300 else float(stats.chi2.logsf(statistic, df))
+    p_value = special.chdtrc(df, statistic)
+    if p_value > 1e-300:
+        return math.log(p_value)
+    return _chi2_log_sf_tail(statistic, df)
+
+
+def _chi2_log_sf_tail(statistic: float, df: int) -> float:
+    """log P(chi2_df > statistic) far in the tail, where scipy's sf and logsf underflow.
+
+    The chi-square survival function is the regularised upper incomplete gamma Q(df/2, x/2);
+    its continued fraction (modified Lentz) converges fast for x/2 > df/2 + 1, which holds
+    whenever the p-value is below 1e-300.
+    """
+    a, z = df / 2.0, statistic / 2.0
+    tiny = 1e-300
+    b = z + 1.0 - a
+    c = 1.0 / tiny
+    d = 1.0 / b
+    fraction = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        delta = d * c
+        fraction *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return -z + a * math.log(z) - math.lgamma(a) + math.log(fraction)
 
 
 _TIE_TOLERANCE = 1e-9
@@ -601,7 +635,7 @@ def _first_of_best(tests: list[tuple]) -> tuple:
     equal, so that identical blocks differing only by rounding go by candidate order.
     """
     best = min(test[0] for test in tests)
-    tied = [t for t in tests if t[0] - best <= _TIE_TOLERANCE * max(1.0, abs(best))]
+    tied = [t for t in tests if t[0] == best or t[0] - best <= _TIE_TOLERANCE * abs(best)]
     return min(tied, key=lambda test: test[1])
 
 
@@ -694,7 +728,7 @@ def forward_stepwise(
                 continue
             statistic, df = engine.score_test(model, variable)
             if df > 0:
-                tests.append((_log_p(statistic, df), order, variable, statistic, df))
+                tests.append((chi2_log_sf(statistic, df), order, variable, statistic, df))
         if not tests or min(tests)[0] >= math.log(entry):
             stop_reason = "no remaining variable meets the entry criterion"
             break
@@ -712,7 +746,7 @@ def forward_stepwise(
                 if in_model in model:
                     statistic, df = engine.likelihood_ratio(model, in_model)
                     # Largest p first; on equal p the earlier candidate goes.
-                    removals.append((-_log_p(statistic, df), order, in_model, statistic, df))
+                    removals.append((-chi2_log_sf(statistic, df), order, in_model, statistic, df))
             neg_log_p, _, variable, statistic, df = _first_of_best(removals)
             if -neg_log_p <= math.log(removal):
                 break

@@ -310,3 +310,17 @@ def test_constant_outcome_gives_an_empty_result_with_a_warning():
     assert result.selected == ()
     assert result.coefficients == ()
     assert math.isnan(result.nagelkerke_r2)
+
+
+@pytest.mark.parametrize("statistic", [1500.0, 5e4, 1e6])
+def test_log_p_value_stays_finite_and_exact_where_the_p_value_underflows(statistic):
+    from scipy import special
+
+    from probation_pipeline.stats.stepwise import chi2_log_sf
+
+    # df = 2: P(chi2 > x) = exp(-x / 2) exactly; df = 1: 2 * Phi(-sqrt(x)).
+    assert chi2_log_sf(statistic, 2) == pytest.approx(-statistic / 2, rel=1e-12)
+    expected = math.log(2) + special.log_ndtr(-math.sqrt(statistic))
+    assert chi2_log_sf(statistic, 1) == pytest.approx(expected, rel=1e-10)
+    # Ordering survives underflow: more df, same statistic, larger p.
+    assert chi2_log_sf(statistic, 6) > chi2_log_sf(statistic, 2)
