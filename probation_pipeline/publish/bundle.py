@@ -63,7 +63,9 @@ MODEL_SUMMARY_COLUMNS: tuple[str, ...] = (
     "summary_text",
 )
 QUESTION_COLUMNS: tuple[str, ...] = ("question_id", "table", "key_area", "short_label", "wording")
-RATING_COLUMNS: tuple[str, ...] = ("area", "provider", "rating")
+RATING_COLUMNS: tuple[str, ...] = ("area", "provider", "key_area")
+RATING_LABEL_COLUMNS: tuple[str, ...] = ("band", "rating")
+"""The rating itself is in the first of these columns the ratings frame has."""
 
 
 @dataclass(frozen=True)
@@ -156,15 +158,18 @@ class PublicationBundle:
       shorthand `[c]`, `[z]`, `[x]`).
     - `bulletin_layouts`: question_id -> wide frame of display strings (rows by subgroup), one per
       question in `questions`; written as Tables 1-7.
-    - `ratings`: tidy ratings; at least RATING_COLUMNS, other columns are published as given.
-      Rows with `key_area == "overall"` (if any) are the per-area ratings the report shows.
+    - `ratings`: tidy ratings (as `ratings.rules.rate_providers`); at least RATING_COLUMNS and
+      one of RATING_LABEL_COLUMNS; other columns are published as given. Rows with
+      `key_area == "overall"` (if any) are the ratings the report shows; `pct`, `ci_lower`,
+      `ci_upper` are read as percentages; `area` <NA> marks a national row.
     - `model_steps`, `model_coefficients`, `model_summaries`: stepwise regression results
       (MODEL_*_COLUMNS; `selected` is a list of variables or a comma-separated string).
     - `questions`: QUESTION_COLUMNS, as `Reference.questions`.
     - `headline`, `row_accounting`, `inputs`: counts for the report and manifest.
     - `latest_fieldwork`: start of the latest inspection's fieldwork; names the publication and
       dates the workbook.
-    - `disclosure_notes`: shorthand (e.g. `[c]`) -> meaning, from `disclosure.yaml`.
+    - `disclosure_notes`: shorthand (e.g. `[c]`) -> meaning, as `disclosure.yaml`'s `shorthand`.
+    - `area_names`: optional area slug -> PCC area name, for readers (slugs shown otherwise).
     - `code_revision`: optional version control revision of the code, recorded in the manifest.
 
     Raises PublicationBundleError on a missing column, a case-level column, a question without a
@@ -185,6 +190,7 @@ class PublicationBundle:
     disclosure_notes: Mapping[str, str]
     text: PublicationText = field(default_factory=PublicationText)
     code_revision: str | None = None
+    area_names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         frames: dict[str, tuple[pd.DataFrame, Sequence[str]]] = {
@@ -200,6 +206,10 @@ class PublicationBundle:
         for name, (frame, required) in frames.items():
             _check_frame(name, frame, required)
 
+        if not any(column in self.ratings.columns for column in RATING_LABEL_COLUMNS):
+            raise PublicationBundleError(
+                f"ratings: needs one of the columns {list(RATING_LABEL_COLUMNS)}"
+            )
         missing_layouts = set(self.questions["question_id"]) - set(self.bulletin_layouts)
         if missing_layouts:
             raise PublicationBundleError(
@@ -232,3 +242,23 @@ def _check_frame(name: str, frame: pd.DataFrame, required: Sequence[str]) -> Non
         raise PublicationBundleError(
             f"{name}: case-level column(s) {case_level} must never be published"
         )
+
+
+def rating_label_column(ratings: pd.DataFrame) -> str:
+    """Name of the column holding the rating (`band` in rate_providers' output)."""
+    return next(column for column in RATING_LABEL_COLUMNS if column in ratings.columns)
+
+
+def layout_for_display(layout: pd.DataFrame) -> pd.DataFrame:
+    """A bulletin layout as readers see it.
+
+    The machine key column `variable`, if the renderer put one first, is dropped (the group
+    heading beside it says the same in words); headings are capitalised.
+    """
+    columns = [str(column) for column in layout.columns]
+    if len(columns) > 2 and columns[0] == "variable":
+        layout = layout.drop(columns=layout.columns[0])
+    # Headings start with a capital letter, as every other heading of the publication.
+    return layout.rename(
+        columns=lambda column: str(column)[:1].upper() + str(column)[1:]
+    ).reset_index(drop=True)

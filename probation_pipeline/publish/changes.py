@@ -22,7 +22,7 @@ CHANGES_NAME = "changes.md"
 _CELL_KEY = ("question_id", "variable", "level", "provider")
 _CELL_VALUES = ("n", "yes", "pct_yes", "n_display", "pct_display")
 _RATING_KEY_CANDIDATES = ("scope", "area", "provider", "key_area")
-_RATING_VALUES = ("rating", "pct", "ci_lower", "ci_upper")
+_RATING_VALUES = ("band", "rating", "pct", "ci_lower", "ci_upper")
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,18 @@ images by URL). Every piece of text from the bundle is escaped. Each table has a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 import pandas as pd
 
-from probation_pipeline.publish.bundle import PublicationBundle
+from probation_pipeline.publish.bundle import (
+    PublicationBundle,
+    layout_for_display,
+    rating_label_column,
+)
 from probation_pipeline.publish.charts import (
     ASSESSMENT_FIGURE_TITLE,
     assessment_by_provider_data,
@@ -72,7 +76,7 @@ def render_report(
         ("figure", ASSESSMENT_FIGURE_TITLE, _figure_section(bundle)),
         ("tables", "Tables 1 to 7: judgements by provider and subgroup", _tables_section(bundle)),
         ("significance", "Significant differences per question", _significance_section(bundle)),
-        ("ratings", "Ratings by area", _ratings_section(published["ratings"])),
+        ("ratings", "Ratings by area", _ratings_section(published["ratings"], bundle.area_names)),
         ("method", "Method and data notes", _method_section(bundle)),
     ]
     contents = "\n".join(
@@ -151,7 +155,7 @@ def _figure_section(bundle: PublicationBundle) -> str:
 def _tables_section(bundle: PublicationBundle) -> str:
     parts = []
     for question in bundle.questions.itertuples(index=False):
-        layout = bundle.bulletin_layouts[str(question.question_id)]
+        layout = layout_for_display(bundle.bulletin_layouts[str(question.question_id)])
         headers = [str(column) for column in layout.columns]
         rows = [[_display(value) for value in row] for row in layout.itertuples(index=False)]
         parts.append(
@@ -197,33 +201,44 @@ def _significance_section(bundle: PublicationBundle) -> str:
     )
 
 
-def _ratings_section(ratings: pd.DataFrame) -> str:
+def _ratings_section(ratings: pd.DataFrame, area_names: Mapping[str, str]) -> str:
     shown = ratings
     note = "All key areas are shown."
     if "key_area" in ratings.columns and (ratings["key_area"] == "overall").any():
         shown = ratings[ratings["key_area"] == "overall"]
         note = "Overall rating of each area and provider, driven by its lowest key-area score."
+    label_column = rating_label_column(ratings)
     headers = ["Area", "Provider"]
     if shown is ratings and "key_area" in ratings.columns:
         headers.append("Key area")
-    headers += ["Rating", "Sufficient (%)", "95% interval (%)", "Interval crosses a band boundary"]
+    headers += [
+        "Rating",
+        "Cases (n)",
+        "Sufficient (%)",
+        "95% interval (%)",
+        "Interval crosses a band boundary",
+    ]
     rows = []
     for row in shown.to_dict("records"):
-        cells = [_display(row.get("area")), _display(row.get("provider"))]
+        area = row.get("area")
+        # A national row has no area.
+        area_label = "National" if _missing(area) else area_names.get(str(area), str(area))
+        cells = [area_label, _display(row.get("provider"))]
         if "Key area" in headers:
             cells.append(_display(row.get("key_area")))
+        withheld = _display(row.get("pct_display", "[x]"))
         interval = (
-            f"{_display(row.get('ci_lower'), 1)} to {_display(row.get('ci_upper'), 1)}"
-            if not pd.isna(row.get("ci_lower"))
-            else _display(row.get("pct_display", "[x]"))
+            withheld
+            if _missing(row.get("ci_lower"))
+            else f"{_display(row.get('ci_lower'), 1)} to {_display(row.get('ci_upper'), 1)}"
         )
         crosses = row.get("crosses_boundary")
-        withheld = _display(row.get("pct_display", "[x]"))
         cells += [
-            _display(row.get("rating")),
-            _display(row.get("pct"), 1) if not pd.isna(row.get("pct")) else withheld,
+            _display(row.get(label_column)) or "Not rated",
+            _display(row.get("n")),
+            withheld if _missing(row.get("pct")) else _display(row.get("pct"), 1),
             interval,
-            "" if crosses is None or pd.isna(crosses) else ("Yes" if bool(crosses) else "No"),
+            "" if _missing(crosses) else ("Yes" if bool(crosses) else "No"),
         ]
         rows.append(cells)
     return f"<p>{escape(note)}</p>\n" + _html_table(
@@ -232,6 +247,10 @@ def _ratings_section(ratings: pd.DataFrame) -> str:
         rows=rows,
         row_headers=1,
     )
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))  # type: ignore[arg-type]
 
 
 def _method_section(bundle: PublicationBundle) -> str:
@@ -316,7 +335,7 @@ def _is_number_or_code(value: str) -> bool:
 
 def _display(value: object, decimals: int | None = None) -> str:
     """Text for a cell: missing as empty, floats to `decimals` places when asked."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+    if _missing(value):
         return ""
     if decimals is not None and isinstance(value, int | float):
         return f"{float(value):.{decimals}f}"

@@ -17,7 +17,7 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
-from probation_pipeline.publish.bundle import PublicationBundle
+from probation_pipeline.publish.bundle import PublicationBundle, layout_for_display
 from probation_pipeline.publish.data_files import is_shorthand
 
 NOT_APPLICABLE = "[z]"
@@ -35,6 +35,11 @@ _HEADINGS: dict[str, str] = {
     "ci_lower": "95% interval lower",
     "ci_upper": "95% interval upper",
     "rating": "Rating",
+    "band": "Rating",
+    "share": "Sufficient (share)",
+    "driven_by": "Driven by key area",
+    "minus2_log_likelihood": "-2 log likelihood",
+    "warnings": "Warnings",
     "crosses_boundary": "Interval crosses a band boundary",
     "step": "Step",
     "action": "Action",
@@ -42,7 +47,6 @@ _HEADINGS: dict[str, str] = {
     "statistic": "Test statistic",
     "df": "Degrees of freedom",
     "p_value": "p-value",
-    "minus2_log_likelihood": "-2 log likelihood",
     "term": "Term",
     "estimate": "Coefficient",
     "std_error": "Standard error",
@@ -51,6 +55,15 @@ _HEADINGS: dict[str, str] = {
     "nagelkerke_r2": "Nagelkerke R squared",
     "selected": "Variables selected",
     "summary_text": "Summary",
+}
+
+# Where the same column name means something else on one sheet.
+_SHEET_HEADINGS: dict[str, dict[str, str]] = {
+    "ratings": {"ci_lower": "95% interval lower (%)", "ci_upper": "95% interval upper (%)"},
+    "model_coefficients": {
+        "ci_lower": "Odds ratio 95% interval lower",
+        "ci_upper": "Odds ratio 95% interval upper",
+    },
 }
 
 # Note references used in titles as `$$ref$$`; gptables numbers them in order of first use.
@@ -79,7 +92,9 @@ def write_workbook(
         f"{_month(bundle.latest_fieldwork)}"
     )
     for question in bundle.questions.itertuples(index=False):
-        layout = _numbers_as_numbers(bundle.bulletin_layouts[str(question.question_id)])
+        layout = _numbers_as_numbers(
+            layout_for_display(bundle.bulletin_layouts[str(question.question_id)])
+        )
         sheets[f"Table_{question.table}"] = gpt.GPTable(
             table=layout,
             table_name=f"table_{question.table}",
@@ -105,14 +120,19 @@ def write_workbook(
         ),
     )
     for label, stem, title, note in tidy_sheets:
+        readable = _readable(_fill_missing(published[stem]), stem)
         sheets[label] = gpt.GPTable(
-            table=_readable(_fill_missing(published[stem])),
+            table=readable,
             table_name=stem,
             title=f"{title}$${note}$$",
             subtitles=[f"Missing values are shown as shorthand$${_NOTE_SHORTHAND}$$"],
             scope=scope,
             source=bundle.text.source,
             index_columns={},
+            # Only ratings hold percentages; model statistics keep their full precision.
+            additional_formatting=(
+                _one_decimal_for_percentages(readable) if stem == "ratings" else []
+            ),
         )
 
     cover = gpt.Cover(
@@ -214,7 +234,7 @@ def _numbers_as_numbers(layout: pd.DataFrame) -> pd.DataFrame:
 
 def _one_decimal_for_percentages(layout: pd.DataFrame) -> list[dict[str, object]]:
     # 70.0 must read 70.0, not 70: a percentage column always shows one decimal.
-    columns = [column for column in layout.columns if "%" in column]
+    columns = [column for column in layout.columns if "%" in column and "share" not in column]
     if not columns:
         return []
     return [{"column": {"columns": columns, "format": {"num_format": "0.0"}}}]
@@ -234,5 +254,6 @@ def _fill_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return filled
 
 
-def _readable(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns=lambda column: _HEADINGS.get(str(column), str(column)))
+def _readable(frame: pd.DataFrame, stem: str) -> pd.DataFrame:
+    headings = {**_HEADINGS, **_SHEET_HEADINGS.get(stem, {})}
+    return frame.rename(columns=lambda column: headings.get(str(column), str(column)))

@@ -82,11 +82,12 @@ def judgement_tables(shift: dict[tuple[str, str, str, str], int] | None = None) 
 
 
 def bulletin_layout(tables: pd.DataFrame, question_id: str) -> pd.DataFrame:
-    """Wide display frame in the bulletin's shape (a stand-in for the stats renderer)."""
+    """Wide display frame shaped like `stats.tables.render_bulletin_layout` output (a stand-in)."""
     rows = []
     subset = tables[tables["question_id"] == question_id]
+    headings = {"all": "All cases", "gender": "Gender", "rosh_level": "RoSH level"}
     for (variable, level), group in subset.groupby(["variable", "level"], sort=False):
-        row = {"Group": variable, "Level": level}
+        row = {"variable": variable, "group": headings[variable], "level": level}
         for cell in group.itertuples():
             row[f"{cell.provider} n"] = cell.n_display
             row[f"{cell.provider} % yes"] = cell.pct_display
@@ -96,7 +97,7 @@ def bulletin_layout(tables: pd.DataFrame, question_id: str) -> pd.DataFrame:
 
 def ratings(pct_shift: float = 0.0) -> pd.DataFrame:
     records = []
-    for area in ("cumbria", "london"):
+    for area in ("cumbria", "london", None):  # None: the national rows
         for provider in ("CRC", "NPS"):
             for key_area, base in (
                 ("engagement", 70.0),
@@ -107,7 +108,7 @@ def ratings(pct_shift: float = 0.0) -> pd.DataFrame:
                 rating = "Good" if pct >= 65 else "Requires improvement" if pct >= 50 else "Inad"
                 records.append(
                     {
-                        "scope": "area",
+                        "scope": "area" if area else "national",
                         "area": area,
                         "provider": provider,
                         "key_area": key_area,
@@ -116,7 +117,7 @@ def ratings(pct_shift: float = 0.0) -> pd.DataFrame:
                         "pct": pct,
                         "ci_lower": pct - 13.0,
                         "ci_upper": pct + 12.0,
-                        "rating": rating,
+                        "band": rating,
                         "crosses_boundary": True,
                     }
                 )

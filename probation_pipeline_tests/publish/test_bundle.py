@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
-from probation_pipeline.publish.bundle import PublicationBundleError, RowAccounting
+from probation_pipeline.publish.bundle import (
+    PublicationBundleError,
+    RowAccounting,
+    layout_for_display,
+)
 from probation_pipeline_tests.publish.conftest import make_bundle
 
 
@@ -51,3 +56,24 @@ def test_every_question_needs_a_layout() -> None:
     layouts = {k: v for k, v in bundle.bulletin_layouts.items() if k != "harm_children"}
     with pytest.raises(PublicationBundleError, match="harm_children"):
         dataclasses.replace(bundle, bulletin_layouts=layouts)
+
+
+def test_ratings_need_a_rating_column() -> None:
+    bundle = make_bundle()
+    with pytest.raises(PublicationBundleError, match=r"ratings: needs one of the columns \['band'"):
+        dataclasses.replace(bundle, ratings=bundle.ratings.drop(columns="band"))
+
+
+def test_layout_for_display_drops_the_key_column_and_capitalises() -> None:
+    layout = pd.DataFrame(
+        {"variable": ["gender"], "group": ["Gender"], "level": ["Male"], "All n": ["10"]}
+    )
+    shown = layout_for_display(layout)
+    assert list(shown.columns) == ["Group", "Level", "All n"]
+    assert shown.iloc[0].tolist() == ["Gender", "Male", "10"]
+    # A layout without the key column keeps all its columns.
+    assert list(layout_for_display(layout.drop(columns="variable")).columns) == [
+        "Group",
+        "Level",
+        "All n",
+    ]

@@ -50,7 +50,7 @@ class _Collector(HTMLParser):
 
 
 def _render(bundle: PublicationBundle | None = None) -> str:
-    bundle = bundle or make_bundle()
+    bundle = bundle or dataclasses.replace(make_bundle(), area_names={"cumbria": "Cumbria"})
     return render_report(bundle, published_frames(bundle), "2017-10-abcdef012345")
 
 
@@ -78,9 +78,12 @@ def test_no_external_requests(parsed: tuple[str, _Collector]) -> None:
 
 
 def test_every_table_has_a_caption_and_scoped_headers(parsed: tuple[str, _Collector]) -> None:
-    _, collector = parsed
+    html, collector = parsed
     # 7 bulletin tables, chart data, significance, ratings, row accounting.
     assert collector.tags["table"] == 11
+    # Bulletin tables: the renderer's `variable` key column is dropped, headings capitalised.
+    assert '<th scope="col">Group</th><th scope="col">Level</th>' in html
+    assert ">variable<" not in html
     assert len(collector.captions) == 11 and all(caption.strip() for caption in collector.captions)
     assert collector.scopes and set(collector.scopes) <= {"col", "row"}
     assert any(
@@ -98,8 +101,14 @@ def test_headline_significance_ratings_and_notes_are_shown(
     assert "Supervised by a CRC (63%)" in html
     # Significance: each question's selected variables.
     assert "Table 1: Barriers to engagement</th><td" in html
-    # Ratings: overall rows only, with intervals (fixture CRC overall 52.0, interval 39.0 to 64.0).
-    assert '<td>Requires improvement</td><td class="num">52.0</td><td>39.0 to 64.0</td>' in html
+    # Ratings: overall rows only, with n and interval (fixture CRC overall 52.0%, 39.0 to 64.0),
+    # area names where given, national rows labelled.
+    assert (
+        '<th scope="row">Cumbria</th><td>CRC</td><td>Requires improvement</td>'
+        '<td class="num">50</td><td class="num">52.0</td><td>39.0 to 64.0</td><td>Yes</td>'
+    ) in html
+    assert '<th scope="row">london</th><td>NPS</td>' in html
+    assert '<th scope="row">National</th><td>CRC</td>' in html
     assert "keeping_safe" not in html
     # Method notes and row accounting.
     assert "Quarantined: conflicting duplicate" in html

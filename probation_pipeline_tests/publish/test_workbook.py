@@ -69,9 +69,9 @@ def test_bulletin_table_holds_numbers_and_shorthand_text(workbook_path: Path) ->
         "NPS % yes",
     )
     # Fixture, barriers, all cases: All 91 (61.5%), CRC 40 (55.0%), NPS 51 (66.7%).
-    assert rows[header_index + 1] == ("all", "All cases", 91, 61.5, 40, 55, 51, 66.7)
+    assert rows[header_index + 1] == ("All cases", "All cases", 91, 61.5, 40, 55, 51, 66.7)
     high = rows[header_index + 6]
-    assert high[:2] == ("rosh_level", "High/Very high")
+    assert high[:2] == ("RoSH level", "High/Very high")
     assert high[4:6] == ("[z]", "[z]")
 
 
@@ -101,3 +101,21 @@ def test_workbook_is_byte_reproducible_and_dated_by_fieldwork(tmp_path: Path) ->
     assert paths[0].read_bytes() == paths[1].read_bytes()
     created = openpyxl.load_workbook(paths[0]).properties.created
     assert created == datetime(2017, 10, 2)
+
+
+def test_ratings_sheet_labels_percentages_and_national_rows(workbook_path: Path) -> None:
+    sheet = openpyxl.load_workbook(workbook_path)["Ratings"]
+    rows = [[cell for cell in row] for row in sheet.iter_rows()]
+    header = next(row for row in rows if row[0].value == "Scope")
+    headings = [cell.value for cell in header]
+    assert "Rating" in headings and "95% interval lower (%)" in headings
+    pct = headings.index("Sufficient (%)")
+    national = [row for row in rows if row[0].value == "national"]
+    assert national and national[0][1].value == "[z]"  # no area on a national row
+    assert all(row[pct].number_format == "0.0" for row in national)
+
+
+def test_coefficient_intervals_are_not_rounded(workbook_path: Path) -> None:
+    rows = _rows(workbook_path, "Model_coefficients")
+    header = next(row for row in rows if row[0] == "Question")
+    assert "Odds ratio 95% interval lower" in header
