@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -143,12 +144,14 @@ def read_latest(published_dir: Path) -> str | None:
 
 def point_latest(published_dir: Path, pub_id: str) -> None:
     """Atomically make `latest` (relative symlink) and `LATEST` (text file) name `pub_id`."""
-    temporary_link = published_dir / f".{LATEST_LINK}-{os.getpid()}"
+    # Unique per call, so concurrent publishers never share a temporary name.
+    suffix = f"{os.getpid()}-{secrets.token_hex(4)}"
+    temporary_link = published_dir / f".{LATEST_LINK}-{suffix}"
     if temporary_link.is_symlink() or temporary_link.exists():
         temporary_link.unlink()
     os.symlink(pub_id, temporary_link)
     os.replace(temporary_link, published_dir / LATEST_LINK)
-    temporary_file = published_dir / f".{LATEST_FILE}-{os.getpid()}"
+    temporary_file = published_dir / f".{LATEST_FILE}-{suffix}"
     with temporary_file.open("w", encoding="utf-8", newline="\n") as handle:
         handle.write(f"{pub_id}\n")
         handle.flush()
