@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from probation_pipeline.defs import ingest, records
+from probation_pipeline.defs import analysis, ingest, records
 from probation_pipeline.defs.automation import build_automation
 from probation_pipeline.defs.jobs import build_jobs
 from probation_pipeline.defs.resources import ParquetIOManagerResource, ProbationData, PseudonymKey
 from probation_pipeline.paths import DataPaths
 
-STAGES = (ingest, records)
+STAGES = (ingest, records, analysis)
 
 
 def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:

@@ -11,7 +11,7 @@ import sys
 
 import dagster as dg
 
-from probation_pipeline.defs.jobs import AREA_JOB, NATIONAL_JOB
+from probation_pipeline.defs.jobs import AREA_JOB, AREA_OUTPUTS_JOB, NATIONAL_JOB
 from probation_pipeline.defs.partitions import area_partitions
 from probation_pipeline.extracts.reader import list_extract_files
 from probation_pipeline.paths import DataPaths
@@ -38,12 +38,24 @@ def materialize_all(
             instance=instance, partition_key=area, raise_on_error=False
         )
         outcome[area] = result.success
-        print(f"  area {area:<20} {'ok' if result.success else 'FAILED'}", flush=True)
+        print(f"  area {area:<24} {'ok' if result.success else 'FAILED'}", flush=True)
     result = defs.resolve_job_def(NATIONAL_JOB).execute_in_process(
         instance=instance, raise_on_error=False
     )
     outcome["national"] = result.success
-    print(f"  national outputs        {'ok' if result.success else 'FAILED'}", flush=True)
+    print(f"  national outputs            {'ok' if result.success else 'FAILED'}", flush=True)
+    if result.success:
+        outputs_job = defs.resolve_job_def(AREA_OUTPUTS_JOB)
+        for area in areas:
+            if outcome[area]:
+                done = outputs_job.execute_in_process(
+                    instance=instance, partition_key=area, raise_on_error=False
+                )
+                outcome[f"{area} outputs"] = done.success
+        failed = [a for a in areas if outcome.get(f"{a} outputs") is False]
+        print(
+            f"  area tables and ratings     {'ok' if not failed else 'FAILED: ' + ', '.join(failed)}"
+        )
     return outcome
 
 

@@ -10,12 +10,27 @@ EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
     "case_records": {"area_cases", "area_quarantine", "area_accounting"},
     "quarantine": {"area_cases", "area_quarantine", "area_accounting"},
     "row_accounting": {"area_cases", "area_quarantine", "area_accounting"},
+    "judgement_tables": {"case_records"},
+    "area_judgement_tables": {"case_records"},
+    "model_steps": {"case_records"},
+    "model_coefficients": {"case_records"},
+    "model_summaries": {"case_records"},
+    "ratings": {"case_records"},
+    "area_ratings": {"case_records"},
 }
 EXPECTED_CHECKS = {
+    ("judgement_tables", "reproduces_bulletin_2018_01"),
     ("case_records", "case_records_match_schema"),
     ("case_records", "row_accounting_closes"),
 }
-AREA_PARTITIONED = {"raw_extracts", "area_cases", "area_quarantine", "area_accounting"}
+AREA_PARTITIONED = {
+    "raw_extracts",
+    "area_cases",
+    "area_quarantine",
+    "area_accounting",
+    "area_judgement_tables",
+    "area_ratings",
+}
 
 
 def test_asset_graph_is_pinned():
@@ -42,6 +57,7 @@ def test_partitioning_groups_and_checks():
 def test_jobs_resolve():
     assert defs.resolve_job_def("area_job").partitions_def is not None
     assert defs.resolve_job_def("national_job")
+    assert defs.resolve_job_def("area_outputs_job").partitions_def is not None
 
 
 def test_automation_is_declared():

@@ -8,6 +8,7 @@ from probation_pipeline.defs.partitions import area_partitions
 
 AREA_JOB = "area_job"
 NATIONAL_JOB = "national_job"
+AREA_OUTPUTS_JOB = "area_outputs_job"
 
 # The area-partitioned assets; every other asset is pooled over areas.
 AREA_ASSETS: tuple[str, ...] = (
@@ -16,21 +17,29 @@ AREA_ASSETS: tuple[str, ...] = (
     "area_quarantine",
     "area_accounting",
 )
+# Partitioned too, but computed from the pooled records: the national job builds them.
+AREA_OUTPUTS: tuple[str, ...] = ("area_judgement_tables", "area_ratings")
 
 
-def build_jobs(area_assets: tuple[str, ...] = AREA_ASSETS) -> list[dg.UnresolvedAssetJobDefinition]:
-    """`area_job` builds the partitioned assets of one area; `national_job` everything pooled."""
-    per_area = dg.AssetSelection.assets(*area_assets)
+def build_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
+    """The three jobs `make run` runs in order: areas, national, then the per-area outputs."""
+    partitioned = dg.AssetSelection.assets(*AREA_ASSETS, *AREA_OUTPUTS)
     return [
         dg.define_asset_job(
             AREA_JOB,
-            selection=per_area,
+            selection=dg.AssetSelection.assets(*AREA_ASSETS),
             partitions_def=area_partitions,
             description="Read, validate and deduplicate one area's extracts (one partition).",
         ),
         dg.define_asset_job(
             NATIONAL_JOB,
-            selection=dg.AssetSelection.all() - per_area,
+            selection=dg.AssetSelection.all() - partitioned,
             description="Pool the areas and rebuild every national output and the publication.",
+        ),
+        dg.define_asset_job(
+            AREA_OUTPUTS_JOB,
+            selection=dg.AssetSelection.assets(*AREA_OUTPUTS),
+            partitions_def=area_partitions,
+            description="One area's tables and ratings, from the pooled records.",
         ),
     ]

@@ -61,7 +61,13 @@ def _check_results(instance: dg.DagsterInstance) -> dict[str, bool]:
 
 def test_every_asset_materialises_and_checks_pass(data_dir):
     _, instance, outcome = _run(data_dir)
-    assert outcome == {"gwent": True, "london": True, "national": True}
+    assert outcome == {
+        "gwent": True,
+        "london": True,
+        "national": True,
+        "gwent outputs": True,
+        "london outputs": True,
+    }
     warehouse = data_dir / "warehouse"
     records = pd.read_parquet(warehouse / "case_records.parquet")
     assert len(records) == 4
@@ -70,6 +76,12 @@ def test_every_asset_materialises_and_checks_pass(data_dir):
     assert (warehouse / "area_cases" / "gwent.parquet").exists()
     checks = _check_results(instance)
     assert checks["case_records_match_schema"] and checks["row_accounting_closes"]
+    assert checks["reproduces_bulletin_2018_01"]  # passes as "does not apply" on this data
+    area_tables = pd.read_parquet(warehouse / "area_judgement_tables" / "gwent.parquet")
+    assert set(area_tables["area"]) == {"gwent"}
+    assert (warehouse / "area_ratings" / "london.parquet").exists()
+    steps = pd.read_parquet(warehouse / "model_steps.parquet")
+    assert list(steps.columns)[:4] == ["question_id", "step", "action", "variable"]
 
 
 def test_no_case_reference_or_birth_date_anywhere_in_the_warehouse(data_dir):
@@ -89,7 +101,7 @@ def test_an_unreadable_file_fails_only_its_own_partition(data_dir):
         b"inspection_id,pcc_area\nx,\xff\n"
     )
     _, instance, outcome = _run(data_dir)
-    assert outcome == {"gwent": False, "london": True, "national": True}
+    assert outcome == {"gwent": False, "london": True, "national": True, "london outputs": True}
     failures = [
         e.dagster_event.step_failure_data.error.message
         for e in instance.all_logs(
