@@ -7,9 +7,11 @@ accounting, whatever produced it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -79,6 +81,17 @@ class InputFile:
     path: str
     sha256: str
     rows: int
+
+    @classmethod
+    def from_file(cls, path: Path, data_dir: Path, rows: int) -> InputFile:
+        """Describe `path` (inside `data_dir`): its path relative to `data_dir` and its SHA-256."""
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return cls(
+            path.resolve().relative_to(data_dir.resolve()).as_posix(), digest.hexdigest(), rows
+        )
 
 
 @dataclass(frozen=True)

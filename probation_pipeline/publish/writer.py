@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ LATEST_FILE = "LATEST"
 WORKBOOK_NAME = "tables.xlsx"
 REPORT_NAME = "report.html"
 _STAGING_PREFIX = ".staging-"
+STAGING_MAX_AGE_SECONDS = 24 * 60 * 60
 
 
 class PublicationConflictError(RuntimeError):
@@ -71,6 +73,7 @@ def publish_publication(bundle: PublicationBundle, published_dir: Path) -> Publi
     PublicationBundleError (at bundle construction) for a bundle that breaks its contract.
     """
     published_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_staging(published_dir)
     previous_id = read_latest(published_dir)
     staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=published_dir))
     try:
@@ -194,6 +197,17 @@ def _keep_existing(
         files=listed,
         changes=None,
     )
+
+
+def _remove_abandoned_staging(published_dir: Path) -> None:
+    # A killed run can leave its hidden staging folder behind; one older than a day is not in use.
+    cutoff = time.time() - STAGING_MAX_AGE_SECONDS
+    for staging in published_dir.glob(f"{_STAGING_PREFIX}*"):
+        try:
+            if staging.is_dir() and staging.stat().st_mtime < cutoff:
+                shutil.rmtree(staging, ignore_errors=True)
+        except FileNotFoundError:
+            pass  # another publisher removed it first
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from probation_pipeline.publish.bundle import (
+    InputFile,
     PublicationBundleError,
     RowAccounting,
     layout_for_display,
@@ -77,3 +79,16 @@ def test_layout_for_display_drops_the_key_column_and_capitalises() -> None:
         "Level",
         "All n",
     ]
+
+
+def test_input_file_is_described_relative_to_the_data_dir(tmp_path: Path) -> None:
+    extract = tmp_path / "raw" / "london" / "london-2017-10.csv"
+    extract.parent.mkdir(parents=True)
+    extract.write_bytes(b"abc")
+    described = InputFile.from_file(extract, tmp_path, rows=0)
+    # SHA-256 of b"abc" (FIPS 180-2 test vector).
+    assert described == InputFile(
+        "raw/london/london-2017-10.csv",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        0,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -127,3 +128,14 @@ def test_published_files_hold_no_case_level_columns(tmp_path: Path) -> None:
     for path in result.folder.glob("*.csv"):
         columns = set(pd.read_csv(path, nrows=0).columns)
         assert not columns & CASE_LEVEL_COLUMNS, path.name
+
+
+def test_abandoned_staging_is_removed_recent_staging_kept(tmp_path: Path) -> None:
+    old = tmp_path / ".staging-old"
+    recent = tmp_path / ".staging-recent"
+    for folder in (old, recent):
+        folder.mkdir()
+    two_days_ago = time.time() - 2 * 24 * 60 * 60
+    os.utime(old, (two_days_ago, two_days_ago))
+    publish_publication(make_bundle(), tmp_path)
+    assert not old.exists() and recent.exists()
