@@ -1,5 +1,6 @@
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -133,7 +134,7 @@ def feasible_yes(result: pd.DataFrame) -> set[tuple[int, int, int]]:
     }
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     crc=st.none() | st.integers(0, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
     nps=st.integers(0, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
@@ -155,3 +156,127 @@ def test_no_withheld_value_can_be_recovered(crc, nps, min_base: int) -> None:
     for position, withheld in enumerate(result["withheld"]):
         if withheld:
             assert len({values[position] for values in feasible}) > 1
+
+
+# Tables with subgroup rows: the levels of a variable plus the cases with it missing add up to the
+# All-cases row, per provider.
+LEVELS = ("Male", "Female")
+
+
+def gender_table(
+    cells: dict[tuple[str, str], tuple[int, int]], missing: dict[str, tuple[int, int]]
+) -> pd.DataFrame:
+    """All-cases and gender rows from (level, provider) -> (n, yes) for CRC/NPS and missing cases."""
+    rows = []
+    for level in ("All cases", *LEVELS):
+        for provider in PROVIDERS:
+            parts = ("CRC", "NPS") if provider == "All" else (provider,)
+            levels = LEVELS if level == "All cases" else (level,)
+            n = sum(cells[(lv, p)][0] for lv in levels for p in parts)
+            yes = sum(cells[(lv, p)][1] for lv in levels for p in parts)
+            if level == "All cases":
+                n += sum(missing[p][0] for p in parts)
+                yes += sum(missing[p][1] for p in parts)
+            rows.append(("all" if level == "All cases" else "gender", level, provider, n, yes))
+    frame = pd.DataFrame(rows, columns=["variable", "level", "provider", "n", "yes"])
+    frame.insert(0, "question_id", "barriers")
+    frame.insert(0, "area", "kent")
+    frame["n"] = frame["n"].astype("Int64")
+    frame["yes"] = frame["yes"].astype("Int64")
+    frame["applicable"] = pd.array([True] * len(frame), dtype="boolean")
+    frame["pct_yes"] = percent_half_up_series(frame["yes"], frame["n"])
+    return frame
+
+
+def pinned_in_gender_table(result: pd.DataFrame) -> list[tuple[str, str]]:
+    """Withheld (level, provider) cells whose yes count every consistent table agrees on.
+
+    Brute force over the yes counts of the CRC and NPS cells of both levels and of the missing
+    cases (the only free quantities), keeping those that reproduce every published number.
+    """
+    cell = {(r.level, r.provider): r for r in result.itertuples(index=False)}
+    n = {key: int(r.n) for key, r in cell.items()}
+    missing_n = {p: n[("All cases", p)] - n[("Male", p)] - n[("Female", p)] for p in ("CRC", "NPS")}
+    free = [(lv, p) for lv in LEVELS for p in ("CRC", "NPS")]
+    ranges = [np.arange(n[key] + 1) for key in free] + [
+        np.arange(missing_n[p] + 1) for p in ("CRC", "NPS")
+    ]
+    grids = [g.ravel() for g in np.meshgrid(*ranges, indexing="ij")]
+    values = dict(zip(free, grids[:4], strict=True))
+    values[("All cases", "CRC")] = values[("Male", "CRC")] + values[("Female", "CRC")] + grids[4]
+    values[("All cases", "NPS")] = values[("Male", "NPS")] + values[("Female", "NPS")] + grids[5]
+    for level in ("All cases", *LEVELS):
+        values[(level, "All")] = values[(level, "CRC")] + values[(level, "NPS")]
+    consistent = np.ones(len(grids[0]), dtype=bool)
+    for key, r in cell.items():
+        if r.pct_display not in ("[c]", "[x]"):
+            consistent &= values[key] == int(r.yes)
+    assert consistent.any()
+    return [
+        key
+        for key, r in cell.items()
+        if r.withheld and len(np.unique(values[key][consistent])) == 1
+    ]
+
+
+small_cell = st.integers(0, 4).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.fixed_dictionaries({(lv, p): small_cell for lv in LEVELS for p in ("CRC", "NPS")}),
+    missing=st.fixed_dictionaries(
+        {
+            p: st.integers(0, 2).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n)))
+            for p in ("CRC", "NPS")
+        }
+    ),
+    min_base=st.integers(2, 4),
+)
+def test_no_withheld_value_can_be_recovered_from_rows_and_level_sums(
+    cells, missing, min_base
+) -> None:
+    result = apply_disclosure_control(gender_table(cells, missing), {"min_base": min_base})
+    small = result["n"].between(1, min_base - 1)
+    assert result.loc[small, "withheld"].all()
+    assert pinned_in_gender_table(result) == []
+
+
+def test_withheld_level_is_protected_from_the_level_sum() -> None:
+    # Female CRC 2/3 is small; Male CRC and All-cases CRC would give it away (no missing gender).
+    table = gender_table(
+        {
+            ("Male", "CRC"): (20, 15),
+            ("Female", "CRC"): (3, 2),
+            ("Male", "NPS"): (10, 7),
+            ("Female", "NPS"): (6, 3),
+        },
+        {"CRC": (0, 0), "NPS": (0, 0)},
+    )
+    result = apply_disclosure_control(table, CONFIG)
+    withheld = set(
+        result.loc[result["withheld"], ["level", "provider"]].itertuples(index=False, name=None)
+    )
+    assert ("Female", "CRC") in withheld
+    assert len(withheld) >= 2
+    assert pinned_in_gender_table(result) == []
+    # Row sums alone leave it exposed through the level sum.
+    rows_only = apply_disclosure_control(table, CONFIG | {"protect_level_sums": False})
+    assert ("Female", "CRC") in pinned_in_gender_table(rows_only)
+
+
+def test_joint_sums_are_audited_exactly() -> None:
+    # Each sum alone leaves the four withheld cells free, but together they force Male CRC = 0,
+    # Male NPS = 1, Female CRC = 1, Female NPS = 2 (a 2 x 2 block with known margins).
+    table = gender_table(
+        {
+            ("Male", "CRC"): (2, 0),
+            ("Male", "NPS"): (2, 1),
+            ("Female", "CRC"): (2, 1),
+            ("Female", "NPS"): (2, 2),
+        },
+        {"CRC": (0, 0), "NPS": (0, 0)},
+    )
+    result = apply_disclosure_control(table, {"min_base": 3})
+    assert pinned_in_gender_table(result) == []
+    assert result["withheld"].sum() > 4
