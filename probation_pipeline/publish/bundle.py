@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -183,6 +184,8 @@ class PublicationBundle:
       dates the workbook.
     - `disclosure_notes`: shorthand (e.g. `[c]`) -> meaning, as `disclosure.yaml`'s `shorthand`.
     - `area_names`: optional area slug -> PCC area name, for readers (slugs shown otherwise).
+    - `rating_bands`: optional `bands` list of ratings.yaml (`{rating, min_share}`), drawn as
+      band boundaries on the ratings chart.
     - `code_revision`: optional version control revision of the code, recorded in the manifest.
 
     Raises PublicationBundleError on a missing column, a case-level column, a question without a
@@ -204,6 +207,7 @@ class PublicationBundle:
     text: PublicationText = field(default_factory=PublicationText)
     code_revision: str | None = None
     area_names: Mapping[str, str] = field(default_factory=dict)
+    rating_bands: Sequence[Mapping[str, Any]] = ()
 
     def __post_init__(self) -> None:
         frames: dict[str, tuple[pd.DataFrame, Sequence[str]]] = {

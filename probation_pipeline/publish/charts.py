@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 
 import matplotlib
 import pandas as pd
@@ -121,3 +122,63 @@ def figure_to_svg(figure: Figure, title: str) -> str:
     # Give the chart a title element right after the opening tag, for screen readers.
     opening_end = svg.index(">") + 1
     return f"{svg[:opening_end]}\n <title>{escaped}</title>{svg[opening_end:]}"
+
+
+RATINGS_FIGURE_TITLE = "Overall score of each area by provider, with 95% intervals and rating bands"
+
+
+def ratings_intervals_svg(
+    overall: pd.DataFrame, band_floors: Sequence[tuple[str, float]], area_labels: Sequence[str]
+) -> str:
+    """Dot-and-interval chart of overall scores: one panel per provider, one row per area.
+
+    `overall` has columns area_label, provider, pct, ci_lower, ci_upper (percent; rows without a
+    score are left out by the caller); `area_labels` gives the row order, top to bottom;
+    `band_floors` (rating, lowest percent of the band) draws the band boundaries above 0.
+    """
+    providers = [p for p in ("CRC", "NPS") if p in set(overall["provider"])]
+    with matplotlib.rc_context(_SVG_RC):
+        figure = Figure(figsize=(8, 0.3 * len(area_labels) + 1.8))
+        axes_list = figure.subplots(1, max(len(providers), 1), sharey=True, squeeze=False)[0]
+        positions = {label: len(area_labels) - 1 - i for i, label in enumerate(area_labels)}
+        for axes, provider in zip(axes_list, providers, strict=False):
+            rows = overall[overall["provider"] == provider]
+            y = [positions[label] for label in rows["area_label"]]
+            pct = rows["pct"].astype(float).to_numpy()
+            lower = pct - rows["ci_lower"].astype(float).to_numpy()
+            upper = rows["ci_upper"].astype(float).to_numpy() - pct
+            axes.errorbar(
+                pct,
+                y,
+                xerr=[lower, upper],
+                fmt="o",
+                color=PROVIDER_COLOURS[provider],
+                ecolor=PROVIDER_COLOURS[provider],
+                elinewidth=1.2,
+                capsize=2,
+                markersize=4,
+            )
+            boundaries = [(rating, floor) for rating, floor in band_floors if floor > 0]
+            for _, floor in boundaries:
+                axes.axvline(floor, color="#505A5F", linestyle="--", linewidth=0.8)
+            if boundaries:
+                # Band names along the top edge, where they cannot cover a dot or an interval.
+                top = axes.secondary_xaxis("top")
+                top.set_xticks(
+                    [floor for _, floor in boundaries],
+                    [f"{rating} ≥{floor:g}%" for rating, floor in boundaries],
+                    rotation=35,
+                    ha="left",
+                    fontsize=7,
+                )
+            axes.set_xlim(0, 100)
+            axes.set_ylim(-0.7, len(area_labels) - 0.3)
+            axes.set_title(provider, loc="left", fontweight="bold")
+            axes.set_xlabel("Cases sufficient (%)")
+            axes.spines[["top", "right"]].set_visible(False)
+        axes_list[0].set_yticks(
+            [positions[label] for label in area_labels], list(area_labels), fontsize=8
+        )
+        axes_list[0].set_ylabel("Area")
+        figure.tight_layout()
+    return figure_to_svg(figure, RATINGS_FIGURE_TITLE)

@@ -7,7 +7,7 @@ images by URL). Every piece of text from the bundle is escaped. Each table has a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
@@ -21,8 +21,10 @@ from probation_pipeline.publish.bundle import (
 )
 from probation_pipeline.publish.charts import (
     ASSESSMENT_FIGURE_TITLE,
+    RATINGS_FIGURE_TITLE,
     assessment_by_provider_data,
     assessment_by_provider_svg,
+    ratings_intervals_svg,
 )
 from probation_pipeline.publish.data_files import is_shorthand, selected_as_text
 
@@ -76,7 +78,7 @@ def render_report(
         ("figure", ASSESSMENT_FIGURE_TITLE, _figure_section(bundle)),
         ("tables", "Tables 1 to 7: judgements by provider and subgroup", _tables_section(bundle)),
         ("significance", "Significant differences per question", _significance_section(bundle)),
-        ("ratings", "Ratings by area", _ratings_section(published["ratings"], bundle.area_names)),
+        ("ratings", "Ratings by area", _ratings_section(published["ratings"], bundle)),
         ("method", "Method and data notes", _method_section(bundle)),
     ]
     contents = "\n".join(
@@ -201,7 +203,8 @@ def _significance_section(bundle: PublicationBundle) -> str:
     )
 
 
-def _ratings_section(ratings: pd.DataFrame, area_names: Mapping[str, str]) -> str:
+def _ratings_section(ratings: pd.DataFrame, bundle: PublicationBundle) -> str:
+    area_names = bundle.area_names
     shown = ratings
     note = "All key areas are shown."
     if "key_area" in ratings.columns and (ratings["key_area"] == "overall").any():
@@ -241,11 +244,42 @@ def _ratings_section(ratings: pd.DataFrame, area_names: Mapping[str, str]) -> st
             "" if _missing(crosses) else ("Yes" if bool(crosses) else "No"),
         ]
         rows.append(cells)
-    return f"<p>{escape(note)}</p>\n" + _html_table(
-        caption="Ratings by area and provider, with 95% intervals",
-        headers=headers,
-        rows=rows,
-        row_headers=1,
+    return (
+        f"<p>{escape(note)}</p>\n"
+        + _ratings_figure(shown, bundle)
+        + _html_table(
+            caption="Ratings by area and provider, with 95% intervals",
+            headers=headers,
+            rows=rows,
+            row_headers=1,
+        )
+    )
+
+
+def _ratings_figure(overall: pd.DataFrame, bundle: PublicationBundle) -> str:
+    """The overall scores as a dot-and-interval chart; empty when there is nothing to draw."""
+    needed = {"pct", "ci_lower", "ci_upper"}
+    if not needed <= set(overall.columns) or "key_area" not in overall.columns:
+        return ""
+    if not (overall["key_area"] == "overall").any():
+        return ""
+    scored = overall[~overall["pct"].isna() & ~overall["ci_lower"].isna()].copy()
+    if scored.empty:
+        return ""
+    scored["area_label"] = [
+        "National" if _missing(area) else bundle.area_names.get(str(area), str(area))
+        for area in scored["area"]
+    ]
+    labels = list(dict.fromkeys(scored["area_label"]))
+    # The national score first, then the areas in the order the ratings came.
+    labels = sorted(labels, key=lambda label: label != "National")
+    floors = [(str(band["rating"]), 100 * float(band["min_share"])) for band in bundle.rating_bands]
+    svg = ratings_intervals_svg(scored, floors, labels)
+    return (
+        f"<figure>\n{svg}\n<figcaption>{escape(RATINGS_FIGURE_TITLE)}. Each dot is the share of "
+        "cases sufficient in the provider's lowest key area; the line is its 95% interval; "
+        "dashed lines are the rating band boundaries. The table below gives the same figures."
+        "</figcaption>\n</figure>\n"
     )
 
 

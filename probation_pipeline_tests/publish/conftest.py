@@ -218,6 +218,7 @@ def make_bundle(
         ),
         latest_fieldwork=date(2017, 10, 2),
         disclosure_notes=DISCLOSURE_NOTES,
+        rating_bands=REFERENCE.ratings_config["bands"],
     )
 
 

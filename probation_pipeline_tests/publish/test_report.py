@@ -62,11 +62,14 @@ def parsed() -> tuple[str, _Collector]:
     return html, collector
 
 
-def test_document_is_english_with_one_inline_chart(parsed: tuple[str, _Collector]) -> None:
+def test_document_is_english_with_two_inline_charts(parsed: tuple[str, _Collector]) -> None:
     html, collector = parsed
     assert html.startswith("<!DOCTYPE html>")
     assert collector.html_lang == "en"
-    assert collector.tags.get("svg") == 1 and collector.tags.get("figure") == 1
+    assert collector.tags.get("svg") == 2 and collector.tags.get("figure") == 2
+    assert 'aria-label="Quality and sufficiency of assessment: CRC vs NPS cases"' in html
+    # The ratings chart draws the band boundaries given in the bundle.
+    assert "Outstanding ≥80%" in html and "Good ≥65%" in html
 
 
 def test_no_external_requests(parsed: tuple[str, _Collector]) -> None:

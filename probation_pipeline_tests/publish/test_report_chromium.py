@@ -83,7 +83,9 @@ def test_figure_and_tables_are_laid_out_with_size(report_path: Path, tmp_path: P
     boxes = json.loads(dom[start : dom.index("</pre>", start)].replace("&quot;", '"'))
     svgs = [box for box in boxes if box["tag"] == "svg"]
     tables = [box for box in boxes if box["tag"] == "table"]
-    assert len(svgs) == 1 and svgs[0]["width"] > 300 and svgs[0]["height"] > 150
+    # The assessment figure and the ratings figure.
+    assert len(svgs) == 2
+    assert all(box["width"] > 300 and box["height"] > 150 for box in svgs), svgs
     assert len(tables) == 11
     # The chart-data table sits in a closed <details>; whether a browser sizes it is its business.
     shown = [box for box in tables if not box["collapsed"]]
