@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from probation_pipeline.stats.stepwise import (
     CONSTANT,
@@ -324,3 +326,41 @@ def test_log_p_value_stays_finite_and_exact_where_the_p_value_underflows(statist
     assert chi2_log_sf(statistic, 1) == pytest.approx(expected, rel=1e-10)
     # Ordering survives underflow: more df, same statistic, larger p.
     assert chi2_log_sf(statistic, 6) > chi2_log_sf(statistic, 2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(60, 400))
+def test_case_level_and_pattern_level_agree_on_random_data(seed, n):
+    """Invariant: fitting on covariate patterns is fitting on the cases (statsmodels Logit)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "p": rng.choice(["x", "y", "z"], n),
+            "q": rng.choice(["m", "f"], n),
+        }
+    ).astype("string")
+    eta = rng.normal(0, 1) * (frame.p == "y") + rng.normal(0, 1) * (frame.q == "m")
+    frame["y"] = pd.array(rng.random(n) < 1 / (1 + np.exp(-eta)), dtype="boolean")
+    # Keep to data where every cell of p x q has both answers: no separation, finite MLE.
+    cells = frame.groupby(["p", "q"])["y"].agg(["min", "max", "size"])
+    assume(len(cells) == 6 and bool((cells["min"] != cells["max"]).all()))
+    result = quiet_stepwise(frame, "y", ["p", "q"], entry=0.99, removal=0.995)
+    assert set(result.selected) == {"p", "q"}  # lax thresholds: both enter
+    design = dummies(frame, {"p": ["x", "y", "z"], "q": ["f", "m"]}, {"p": "x", "q": "f"})
+    columns = [
+        "const",
+        *(f"{v}={lv}" for v in result.selected for lv in {"p": ["y", "z"], "q": ["m"]}[v]),
+    ]
+    logit = sm.Logit(frame["y"].to_numpy(float), design[columns]).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(
+        [c.estimate for c in result.coefficients], logit.params, rtol=0, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        [c.std_error for c in result.coefficients], logit.bse, rtol=0, atol=1e-6
+    )
+    assert result.minus2_log_likelihood == pytest.approx(-2 * logit.llf, abs=1e-6)
+    # Shuffling the cases changes nothing.
+    shuffled = quiet_stepwise(
+        frame.sample(frac=1, random_state=seed % 1000), "y", ["p", "q"], entry=0.99, removal=0.995
+    )
+    assert shuffled.steps == result.steps
