@@ -126,10 +126,14 @@ def model_frame(
         codes, uniques = pd.factorize(records[variable])
         distinct = _merged_levels(pd.array(uniques, dtype="string"), variable, reference)
         position = {level: index for index, level in enumerate(levels)}
-        lookup = np.array([position.get(value, -1) for value in distinct] + [-1])
-        unknown = [value for value in distinct if value not in position]
+        # Merging maps an unknown unmerged level to <NA>: look up the original value to name it.
+        known = [not pd.isna(value) and value in position for value in distinct]
+        lookup = np.array(
+            [position[v] if ok else -1 for v, ok in zip(distinct, known, strict=True)] + [-1]
+        )
+        unknown = [original for original, ok in zip(uniques, known, strict=True) if not ok]
         if unknown:
-            first = int(np.flatnonzero(lookup[codes] < 0 & (codes >= 0))[0])
+            first = int(np.flatnonzero((lookup[codes] < 0) & (codes >= 0))[0])
             raise UnknownLevelError(
                 f"{variable} has value {unknown[0]!r} (row {records.index[first]!r}) not in its "
                 f"levels {levels!r}"

@@ -154,8 +154,13 @@ def test_level_with_no_cases_is_dropped_with_a_warning():
 
 def test_unknown_level_is_an_error_naming_the_value():
     records = synthetic_records(n=200)
+    records.loc[2, "gender"] = pd.NA  # missing is fine and must not be blamed
     records.loc[5, "gender"] = "Unknown"
     with pytest.raises(UnknownLevelError, match="gender has value 'Unknown' \\(row 5\\)"):
+        fit_assessment_models(records, REFERENCE)
+    records = synthetic_records(n=200)
+    records.loc[7, "ogrs_band"] = "Extreme"
+    with pytest.raises(UnknownLevelError, match="ogrs_band has value 'Extreme' \\(row 7\\)"):
         fit_assessment_models(records, REFERENCE)
 
 
