@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from probation_pipeline.defs import analysis, ingest, records
+from probation_pipeline.defs import analysis, ingest, publication, records
 from probation_pipeline.defs.automation import build_automation
 from probation_pipeline.defs.jobs import build_jobs
 from probation_pipeline.defs.resources import ParquetIOManagerResource, ProbationData, PseudonymKey
 from probation_pipeline.paths import DataPaths
 
-STAGES = (ingest, records, analysis)
+STAGES = (ingest, records, analysis, publication)
 
 
 def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:

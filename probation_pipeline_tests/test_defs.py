@@ -17,6 +17,17 @@ EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
     "model_summaries": {"case_records"},
     "ratings": {"case_records"},
     "area_ratings": {"case_records"},
+    "publication": {
+        "case_records",
+        "judgement_tables",
+        "ratings",
+        "model_steps",
+        "model_coefficients",
+        "model_summaries",
+        "row_accounting",
+        "quarantine",
+        "raw_extracts",
+    },
 }
 EXPECTED_CHECKS = {
     ("judgement_tables", "reproduces_bulletin_2018_01"),

@@ -19,8 +19,7 @@ import pandas as pd
 
 from probation_pipeline.publish.bundle import PublicationBundle, layout_for_display
 from probation_pipeline.publish.data_files import is_shorthand
-
-NOT_APPLICABLE = "[z]"
+from probation_pipeline.ratings.disclosure import NOT_APPLICABLE, NOT_AVAILABLE
 
 # Readable headings for the tidy sheets; unknown columns keep their name.
 _HEADINGS: dict[str, str] = {
@@ -120,7 +119,12 @@ def write_workbook(
         ),
     )
     for label, stem, title, note in tidy_sheets:
-        readable = _readable(_fill_missing(published[stem]), stem)
+        frame = published[stem]
+        if frame.empty:
+            # gptables refuses an empty table; one row of [x] says there is nothing to show
+            # (e.g. no variable entered any model).
+            frame = pd.DataFrame([{column: NOT_AVAILABLE for column in frame.columns}])
+        readable = _readable(_fill_missing(frame), stem)
         sheets[label] = gpt.GPTable(
             table=readable,
             table_name=stem,

@@ -80,6 +80,10 @@ def test_every_asset_materialises_and_checks_pass(data_dir):
     area_tables = pd.read_parquet(warehouse / "area_judgement_tables" / "gwent.parquet")
     assert set(area_tables["area"]) == {"gwent"}
     assert (warehouse / "area_ratings" / "london.parquet").exists()
+    latest = data_dir / "published" / "latest"
+    assert {"tables.xlsx", "report.html", "manifest.json", "judgement_tables.csv"} <= {
+        p.name for p in latest.iterdir()
+    }
     steps = pd.read_parquet(warehouse / "model_steps.parquet")
     assert list(steps.columns)[:4] == ["question_id", "step", "action", "variable"]
 
@@ -87,13 +91,19 @@ def test_every_asset_materialises_and_checks_pass(data_dir):
 def test_no_case_reference_or_birth_date_anywhere_in_the_warehouse(data_dir):
     _run(data_dir)
     files = list((data_dir / "warehouse").rglob("*.parquet"))
-    assert files
+    published = [p for p in (data_dir / "published").rglob("*") if p.is_file()]
+    assert files and published
     for path in files:
         frame = pd.read_parquet(path)
         assert not {"case_ref", "date_of_birth"} & set(frame.columns), path
         text = frame.astype(str).to_csv()
         for secret in CASE_REFS + BIRTH_DATES:
             assert secret not in text, (path, secret)
+    for path in published:
+        if path.suffix in {".csv", ".html", ".json", ".md"}:
+            text = path.read_text()
+            for secret in CASE_REFS + BIRTH_DATES:
+                assert secret not in text, (path, secret)
 
 
 def test_an_unreadable_file_fails_only_its_own_partition(data_dir):

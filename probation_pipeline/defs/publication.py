@@ -1,0 +1,69 @@
+"""Publication: the accessible spreadsheet, data files, report and manifest in data/published/."""
+
+import dagster as dg
+import pandas as pd
+
+from probation_pipeline.defs.ingest import OWNERS
+from probation_pipeline.defs.resources import ProbationData
+from probation_pipeline.publish import publish_publication
+from probation_pipeline.publish.assemble import assemble_bundle
+
+
+@dg.asset(
+    group_name="publication",
+    kinds={"html", "excel", "csv", "parquet"},
+    owners=OWNERS,
+    code_version="1",
+    automation_condition=dg.AutomationCondition.eager(),
+    ins={"raw_extracts": dg.AssetIn(metadata={"allow_missing_partitions": True})},
+    description="data/published/<publication_id>/ (tables.xlsx, CSV and Parquet of every table, "
+    "report.html, manifest.json, changes.md) and data/published/latest. The id derives from the "
+    "inputs' content, so the same inputs publish byte-identical data files under the same id.",
+)
+def publication(
+    context: dg.AssetExecutionContext,
+    data: ProbationData,
+    case_records: pd.DataFrame,
+    judgement_tables: pd.DataFrame,
+    ratings: pd.DataFrame,
+    model_steps: pd.DataFrame,
+    model_coefficients: pd.DataFrame,
+    model_summaries: pd.DataFrame,
+    row_accounting: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    raw_extracts: dict[str, pd.DataFrame],
+) -> pd.DataFrame:
+    bundle = assemble_bundle(
+        reference=data.reference(),
+        data_dir=data.paths.root,
+        case_records=case_records,
+        judgement_tables=judgement_tables,
+        ratings=ratings,
+        model_steps=model_steps,
+        model_coefficients=model_coefficients,
+        model_summaries=model_summaries,
+        row_accounting=row_accounting,
+        quarantine=quarantine,
+        raw_extracts=raw_extracts,
+    )
+    result = publish_publication(bundle, data.paths.published)
+    changes = result.changes
+    context.add_output_metadata(
+        {
+            "publication_id": result.publication_id,
+            "folder": dg.MetadataValue.path(str(result.folder)),
+            "report": dg.MetadataValue.path(str(result.folder / "report.html")),
+            "new_publication": result.created,
+            "previous_publication": result.previous_publication_id or "none",
+            "cells_changed": changes.cells_changed if changes else 0,
+            "ratings_changed": changes.ratings_changed if changes else 0,
+        }
+    )
+    files = sorted(result.files.items())
+    return pd.DataFrame(
+        {
+            "publication_id": result.publication_id,
+            "file": [name for name, _ in files],
+            "sha256": [digest for _, digest in files],
+        }
+    )

@@ -1,0 +1,97 @@
+"""Gather the pipeline's aggregates into a PublicationBundle (no Dagster, no I/O but hashing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from probation_pipeline.publish.bundle import Headline, InputFile, PublicationBundle, RowAccounting
+from probation_pipeline.ratings.disclosure import apply_disclosure_control
+from probation_pipeline.reference import Reference
+from probation_pipeline.stats.tables import render_bulletin_layout
+
+HIGH_ROSH = ("High", "Very high")
+
+
+def headline_counts(records: pd.DataFrame) -> Headline:
+    """The bulletin's summary counts of kept cases."""
+    return Headline(
+        total_cases=len(records),
+        crc_cases=int(records["provider"].eq("CRC").sum()),
+        nps_cases=int(records["provider"].eq("NPS").sum()),
+        female_cases=int(records["gender"].eq("Female").sum()),
+        post_custody_cases=int(records["supervision_type"].eq("Post-custody").sum()),
+        rosh_high_or_very_high_cases=int(records["rosh_level"].isin(HIGH_ROSH).sum()),
+        mappa_eligible_cases=int(records["mappa_eligible"].eq(True).sum()),
+    )
+
+
+def input_files(raw_rows: Mapping[str, pd.DataFrame], data_dir: Path) -> list[InputFile]:
+    """Every extract read (superseded ones too), with its SHA-256 and data rows, sorted by path."""
+    counts: dict[str, int] = {}
+    for frame in raw_rows.values():
+        for source, rows in frame.groupby("source_file").size().items():
+            counts[str(source)] = int(rows)
+    return [
+        InputFile.from_file(data_dir / "raw" / source, data_dir, rows)
+        for source, rows in sorted(counts.items())
+    ]
+
+
+def national_display(tables: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """National tables get display columns but no suppression (threshold 1: nothing withheld)."""
+    config = {**reference.disclosure_config, "min_base": 1}
+    return apply_disclosure_control(tables, config)
+
+
+def assemble_bundle(
+    *,
+    reference: Reference,
+    data_dir: Path,
+    case_records: pd.DataFrame,
+    judgement_tables: pd.DataFrame,
+    ratings: pd.DataFrame,
+    model_steps: pd.DataFrame,
+    model_coefficients: pd.DataFrame,
+    model_summaries: pd.DataFrame,
+    row_accounting: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    raw_extracts: Mapping[str, pd.DataFrame],
+    code_revision: str | None = None,
+) -> PublicationBundle:
+    """The bundle `publish_publication` writes, from the assets' frames."""
+    tables = national_display(judgement_tables, reference)
+    layouts = {
+        question: render_bulletin_layout(tables, question, "n_display", "pct_display")
+        for question in reference.question_ids
+    }
+    total = row_accounting[row_accounting["area"] == "All areas"].iloc[0]
+    accounting = RowAccounting(
+        raw_rows=int(total["raw_rows"]),
+        kept=int(total["kept"]),
+        superseded=int(total["superseded"]),
+        exact_duplicates=int(total["exact_duplicates"]),
+        quarantined_by_reason={
+            str(rule): int(count) for rule, count in quarantine.groupby("rule").size().items()
+        },
+    )
+    areas = reference.pcc_areas
+    return PublicationBundle(
+        judgement_tables=tables,
+        bulletin_layouts=layouts,
+        ratings=ratings,
+        model_steps=model_steps,
+        model_coefficients=model_coefficients,
+        model_summaries=model_summaries,
+        questions=reference.questions,
+        headline=headline_counts(case_records),
+        inputs=input_files(raw_extracts, data_dir),
+        row_accounting=accounting,
+        latest_fieldwork=pd.Timestamp(case_records["fieldwork_start"].max()).date(),
+        disclosure_notes=dict(reference.disclosure_config["shorthand"]),
+        code_revision=code_revision,
+        area_names=dict(zip(areas["area_slug"], areas["pcc_area"], strict=True)),
+        rating_bands=tuple(reference.ratings_config["bands"]),
+    )
