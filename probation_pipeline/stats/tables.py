@@ -107,30 +107,37 @@ def _table_grid(reference: Reference, question_ids: Collection[str]) -> pd.DataF
 
 
 def _answer_counts(records: pd.DataFrame, question_ids: Collection[str]) -> pd.DataFrame:
-    """n (answered) and yes per question, variable, level and provider, for cells with answers."""
-    long = records.melt(
-        id_vars=["provider", *TABLE_VARIABLES],
-        value_vars=list(question_ids),
-        var_name="question_id",
-        value_name="answer",
+    """n (answered) and yes per question, variable, level and provider."""
+    keys = ["provider", *TABLE_VARIABLES]
+    flags = {}
+    for question_id in question_ids:
+        # <NA> = not applicable / not asked: outside the base of that question.
+        answers = records[question_id].astype("boolean")
+        flags[f"n:{question_id}"] = answers.notna().to_numpy(dtype=np.int64)
+        flags[f"yes:{question_id}"] = answers.fillna(False).to_numpy(dtype=np.int64)
+    # Collapse the cases to their few thousand subgroup patterns first: every count below is a
+    # sum over patterns, so national-scale data costs one pass.
+    patterns = (
+        pd.concat([records[keys].reset_index(drop=True), pd.DataFrame(flags)], axis=1)
+        .groupby(keys, dropna=False, sort=False, observed=True)
+        .sum()
+        .reset_index()
     )
-    # <NA> = not applicable / not asked: outside the base of that question.
-    long = long[long["answer"].notna()].copy()
-    long["answer"] = long["answer"].astype(bool)
-    long[ALL_VARIABLE] = ALL_LEVEL
-    long = pd.concat([long, long.assign(provider=ALL_PROVIDERS)], ignore_index=True)
+    patterns[ALL_VARIABLE] = ALL_LEVEL
+    patterns = pd.concat([patterns, patterns.assign(provider=ALL_PROVIDERS)], ignore_index=True)
     counts = []
     for variable in (ALL_VARIABLE, *TABLE_VARIABLES):
         # Missing demographics drop out here (no level) but stay in the `all` row.
-        grouped = (
-            long.dropna(subset=[variable])
-            .groupby(["question_id", variable, "provider"], observed=True)["answer"]
-            .agg(n="size", yes="sum")
-            .reset_index()
-            .rename(columns={variable: "level"})
+        summed = (
+            patterns.dropna(subset=[variable]).groupby([variable, "provider"])[list(flags)].sum()
         )
-        grouped["variable"] = variable
-        counts.append(grouped)
+        summed.columns = pd.MultiIndex.from_tuples(
+            [tuple(column.split(":", 1)) for column in summed.columns]
+        )
+        long = summed.stack(level=1, future_stack=True).reset_index()
+        long.columns = ["level", "provider", "question_id", "n", "yes"]
+        long["variable"] = variable
+        counts.append(long)
     return pd.concat(counts, ignore_index=True)
 
 
