@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_SEED = 2018
+from probation_pipeline.sample.calibrated import DEFAULT_SEED
+
 """Seed of the shipped sample in data/raw."""
 
 

@@ -338,3 +338,59 @@ class AnswerModel:
         answered = rng.random((n, nq)) < _expit(answered_logit)
         yes = rng.random((n, nq)) < _expit(yes_logit + QUALITY_LOADING * quality[:, None])
         return np.where(answered, yes.astype(np.int8), np.int8(MISSING)).astype(np.int8)
+
+
+def rake_answer_model(
+    model: AnswerModel,
+    cases: pd.DataFrame,
+    quality: np.ndarray,
+    target_n: dict[str, np.ndarray],
+    target_yes: dict[str, np.ndarray],
+    rounds: int = 40,
+    rake_answered: bool = False,
+) -> AnswerModel:
+    """Adjust the model on the logit scale until its expected counts on `cases` meet the targets.
+
+    Targets are arrays [question, provider, level (+ missing last)] per table variable, plus `all`
+    ([question, provider, 1]), as in repair.Targets. Each round moves every effect by the logit gap
+    between the target rate and the expected rate of its cell (raking, one variable at a time);
+    missing levels have no effect and are left to the intercept.
+    """
+    p = cases["provider"].to_numpy().astype(np.int64)
+    nq = len(model.questions)
+    index = {v: cases[v].to_numpy().astype(np.int64) for v in TABLE_VARIABLES}
+
+    def gap(target_rate: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        return _logit(np.clip(target_rate, 0.01, 0.99)) - _logit(np.clip(rate, 0.01, 0.99))
+
+    for _ in range(rounds):
+        for variable in ("all", *TABLE_VARIABLES):
+            answered_logit, yes_logit = model.linear_predictors(cases)
+            weight = _expit(answered_logit)
+            prob = _expit(yes_logit + QUALITY_LOADING * quality[:, None])
+            n_levels = target_n[variable].shape[2] - (0 if variable == "all" else 1)
+            code = np.zeros(len(p), dtype=np.int64) if variable == "all" else index[variable]
+            for pi in range(2):
+                for li in range(n_levels):
+                    rows = (p == pi) & (code == li)
+                    size = rows.sum()
+                    if size == 0:
+                        continue
+                    expected_n = weight[rows].sum(axis=0)
+                    expected_yes = (weight[rows] * prob[rows]).sum(axis=0)
+                    n_goal = target_n[variable][:, pi, li]
+                    yes_goal = target_yes[variable][:, pi, li]
+                    has = n_goal > 0
+                    step_n = gap(n_goal / size, expected_n / size)
+                    step_yes = np.where(
+                        has, gap(yes_goal / np.maximum(n_goal, 1), expected_yes / expected_n), 0
+                    )
+                    if variable == "all":
+                        model.answered_intercept[:, pi] += step_n
+                        model.yes_intercept[:, pi] += step_yes
+                    else:
+                        if rake_answered:
+                            model.answered_effect[variable][:, pi, li] += step_n
+                        model.yes_effect[variable][:, pi, li] += step_yes
+    del nq
+    return model
