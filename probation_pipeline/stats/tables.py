@@ -70,6 +70,9 @@ def _check_columns(records: pd.DataFrame, question_ids: Collection[str]) -> None
 
 def _check_levels(records: pd.DataFrame, reference: Reference) -> None:
     """Fail loudly on values outside the table levels: they would silently vanish from every row."""
+    if records["provider"].isna().any():
+        # Such a case would count in All but in neither CRC nor NPS: All = CRC + NPS would fail.
+        raise UnknownLevelError(f"{int(records['provider'].isna().sum())} case(s) have no provider")
     allowed = {"provider": PROVIDERS} | {v: reference.table_levels(v) for v in TABLE_VARIABLES}
     for column, levels in allowed.items():
         values = records[column].dropna()

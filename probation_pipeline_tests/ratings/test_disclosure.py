@@ -13,7 +13,8 @@ from probation_pipeline.ratings.disclosure import (
     disclosure_notes,
 )
 from probation_pipeline.stats.rounding import percent_half_up_series
-from probation_pipeline_tests.stats.records_factory import reference
+from probation_pipeline.stats.tables import area_judgement_tables, render_bulletin_layout
+from probation_pipeline_tests.stats.records_factory import answers, make_records, reference
 
 CONFIG = reference().disclosure_config
 PROVIDERS = ("All", "CRC", "NPS")
@@ -280,3 +281,19 @@ def test_joint_sums_are_audited_exactly() -> None:
     result = apply_disclosure_control(table, {"min_base": 3})
     assert pinned_in_gender_table(result) == []
     assert result["withheld"].sum() > 4
+
+
+def test_area_tables_render_with_display_columns() -> None:
+    records = make_records(
+        answers("barriers", 30, 10, provider="NPS")
+        + answers("barriers", 2, 1, provider="CRC", gender="Female")
+        + answers("barriers", 20, 5, provider="CRC")
+    )
+    controlled = apply_disclosure_control(area_judgement_tables(records, reference()), CONFIG)
+    wide = render_bulletin_layout(controlled, "barriers", "n_display", "pct_display")
+    female = wide[wide["level"] == "Female"].iloc[0]
+    assert (female["CRC n"], female["CRC % yes"]) == ("3", "[c]")
+    high = wide[wide["level"] == "High/Very high"].iloc[-1]
+    assert (high["CRC n"], high["CRC % yes"]) == ("[z]", "[z]")
+    first = wide.iloc[0]
+    assert (first["All n"], first["All % yes"]) == ("68", "76.5")  # 52/68

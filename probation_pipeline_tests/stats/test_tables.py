@@ -141,6 +141,12 @@ def test_unknown_level_fails_loudly() -> None:
         judgement_tables(records, REF)
 
 
+def test_case_without_provider_fails_loudly() -> None:
+    records = make_records(answers("barriers", 1, 0, provider=None))
+    with pytest.raises(UnknownLevelError, match="no provider"):
+        judgement_tables(records, REF)
+
+
 def test_case_in_an_impossible_cell_fails_loudly() -> None:
     records = make_records(answers("barriers", 1, 0, provider="CRC", rosh_level="Very high"))
     with pytest.raises(ImpossibleCellError, match="CRC"):
