@@ -7,14 +7,20 @@ Registers a partition for every area folder under `raw/`, runs `area_job` for ea
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import dagster as dg
+import pandas as pd
 
 from probation_pipeline.defs.jobs import AREA_JOB, AREA_OUTPUTS_JOB, NATIONAL_JOB
 from probation_pipeline.defs.partitions import area_partitions
 from probation_pipeline.extracts.reader import list_extract_files
 from probation_pipeline.paths import DataPaths
+from probation_pipeline.records.pseudonym import KEY_ENV
+
+# Run logs stay complete in the instance (and the UI); the terminal shows errors only.
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def areas_with_extracts(paths: DataPaths) -> list[str]:
@@ -35,12 +41,12 @@ def materialize_all(
     area_job = defs.resolve_job_def(AREA_JOB)
     for area in areas:
         result = area_job.execute_in_process(
-            instance=instance, partition_key=area, raise_on_error=False
+            instance=instance, partition_key=area, raise_on_error=False, run_config=QUIET
         )
         outcome[area] = result.success
         print(f"  area {area:<24} {'ok' if result.success else 'FAILED'}", flush=True)
     result = defs.resolve_job_def(NATIONAL_JOB).execute_in_process(
-        instance=instance, raise_on_error=False
+        instance=instance, raise_on_error=False, run_config=QUIET
     )
     outcome["national"] = result.success
     print(f"  national outputs            {'ok' if result.success else 'FAILED'}", flush=True)
@@ -49,7 +55,7 @@ def materialize_all(
         for area in areas:
             if outcome[area]:
                 done = outputs_job.execute_in_process(
-                    instance=instance, partition_key=area, raise_on_error=False
+                    instance=instance, partition_key=area, raise_on_error=False, run_config=QUIET
                 )
                 outcome[f"{area} outputs"] = done.success
         failed = [a for a in areas if outcome.get(f"{a} outputs") is False]
@@ -59,17 +65,41 @@ def materialize_all(
     return outcome
 
 
+def summarise_outputs(paths: DataPaths) -> str:
+    """Where the outputs are, with the row accounting and the publication id."""
+    lines = [f"Warehouse:   {paths.warehouse}"]
+    accounting = paths.warehouse / "row_accounting.parquet"
+    if accounting.exists():
+        total = pd.read_parquet(accounting).set_index("area").loc["All areas"]
+        lines.append(
+            f"Rows:        {total['raw_rows']} raw = {total['kept']} kept + {total['superseded']} "
+            f"superseded + {total['exact_duplicates']} exact duplicates + "
+            f"{total['quarantined']} quarantined ({paths.warehouse / 'quarantine.parquet'})"
+        )
+    latest = paths.published / "latest"
+    if latest.exists():
+        lines.append(f"Publication: {latest} -> {latest.resolve().name}")
+        lines.append(f"Report:      {latest / 'report.html'}")
+        lines.append(f"Spreadsheet: {latest / 'tables.xlsx'}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args(argv)
     from probation_pipeline.definitions import defs
 
     paths = DataPaths.from_env()
+    if KEY_ENV not in os.environ:
+        print(
+            f"WARNING: {KEY_ENV} is not set: pseudonyms use the built-in development key. "
+            "Set it before processing real case data.",
+            file=sys.stderr,
+        )
     print(f"Materialising every asset from {paths.raw}", flush=True)
     with dg.DagsterInstance.get() as instance:
         outcome = materialize_all(defs, paths, instance)
-    print(f"Warehouse:   {paths.warehouse}")
-    print(f"Publication: {paths.published / 'latest'}")
+    print(summarise_outputs(paths))
     failed = [name for name, ok in outcome.items() if not ok]
     if failed:
         print(f"Failed: {', '.join(failed)} (see `make ui` for the run logs)", file=sys.stderr)

@@ -1,5 +1,7 @@
 """Records: per-area validated cases, then the pooled analysis dataset, with blocking checks."""
 
+import warnings
+
 import dagster as dg
 import pandas as pd
 import pandera.errors
@@ -14,7 +16,10 @@ from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.schema import CaseRecordSchema
 
 ALLOW_MISSING_AREAS = {"allow_missing_partitions": True}
-CaseRecordsType = pandera_schema_to_dagster_type(CaseRecordSchema)
+with warnings.catch_warnings():
+    # dagster-pandera is marked beta; the type it builds is what shows the schema in the UI.
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    CaseRecordsType = pandera_schema_to_dagster_type(CaseRecordSchema)
 
 
 def _rule_counts(quarantine: pd.DataFrame) -> str:
