@@ -39,6 +39,7 @@ from probation_pipeline.sample.model import (
 )
 from probation_pipeline.sample.repair import Targets, repair_to_targets
 from probation_pipeline.sample.scale import default_reference
+from probation_pipeline.sample.swaps import association_scores, swap_towards_associations
 from probation_pipeline.sample.writers import write_inspection_files
 
 DEFAULT_SEED = 2018
@@ -233,6 +234,10 @@ def build_calibrated_sample(
     _, yes_logit = model.linear_predictors(cases)
     yes_logit = yes_logit + QUALITY_LOADING * quality[:, None]
     codes, answers, history = repair_to_targets(provider, cases, answers, targets, yes_logit)
+    sizes = {variable: len(names) for variable, names in levels.labels.items()}
+    codes, _ = swap_towards_associations(
+        rng, provider, codes, answers, association_scores(rng, sizes), sizes
+    )
     kept_cases = draw_details(rng, codes, levels)
     _assign_mappa(rng, kept_cases, headline["mappa_eligible_cases"])
 
