@@ -1,0 +1,129 @@
+"""The shipped sample through the whole pipeline: Bulletin 2018/01 reproduced cell for cell."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from probation_pipeline.reference import Reference
+from probation_pipeline.sample.calibrated import expected_defects
+from probation_pipeline.stats.reproduction import compare_with_bulletin
+from probation_pipeline_tests.sample_pipeline import check_evaluations, run_shipped_sample
+
+QUARANTINE_RULES = {
+    "conflicting_duplicate": "conflicting duplicate",
+    "case_in_several_areas": "case in the latest inspections of several areas",
+}
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PROBATION_PSEUDONYM_KEY", "end-to-end-test-key")
+        yield run_shipped_sample(tmp_path_factory.mktemp("sample") / "data")
+
+
+@pytest.fixture(scope="module")
+def warehouse(sample_run):
+    return lambda name: pd.read_parquet(sample_run.paths.warehouse / f"{name}.parquet")
+
+
+def test_every_run_succeeds(sample_run):
+    assert sample_run.outcome and all(sample_run.outcome.values()), sample_run.outcome
+
+
+def test_all_455_published_cells_are_reproduced(sample_run, warehouse):
+    reference = Reference(sample_run.paths.reference)
+    comparison = compare_with_bulletin(warehouse("judgement_tables"), reference)
+    assert len(comparison) == 455
+    assert comparison["matches"].all(), comparison.loc[~comparison["matches"]].to_string()
+
+
+def test_the_standing_reproduction_check_applies_and_passes(sample_run):
+    evaluation = check_evaluations(sample_run.instance)["reproduces_bulletin_2018_01"]
+    metadata = {k: v.value for k, v in evaluation.metadata.items()}
+    assert evaluation.passed
+    assert metadata["applies"] is True
+    assert (metadata["cells_compared"], metadata["cells_matched"]) == (455, 455)
+
+
+def test_headline_counts(sample_run, warehouse):
+    records = warehouse("case_records")
+    nps = records["provider"] == "NPS"
+    high_rosh = records["rosh_level"].isin(["High", "Very high"])
+    mappa = records["mappa_eligible"].eq(True)
+    observed = {
+        "total_cases": len(records),
+        "crc_cases": int((~nps).sum()),
+        "nps_cases": int(nps.sum()),
+        "female_cases": int(records["gender"].eq("Female").sum()),
+        "post_release_custody_cases": int(records["supervision_type"].eq("Post-custody").sum()),
+        "rosh_high_or_very_high_cases": int(high_rosh.sum()),
+        "mappa_eligible_cases": int(mappa.sum()),
+    }
+    published = Reference(sample_run.paths.reference).headline_counts
+    expected = dict(zip(published["measure"], published["n"].astype(int), strict=True))
+    assert observed == expected  # 7/7
+    assert nps[high_rosh].all() and nps[mappa].all()
+    assert records["mappa_eligible"].isna().any()  # some MAPPA status unknown
+
+
+def test_superseded_london_inspection_and_accounting(warehouse):
+    accounting = warehouse("row_accounting").set_index("area")
+    london = accounting.loc["london"]
+    assert london["superseded"] > 150
+    records = warehouse("case_records")
+    assert set(records.loc[records["area"] == "london", "inspection_id"]) == {"london-2017-10"}
+    total = accounting.loc["All areas"]
+    assert (
+        total["raw_rows"] == total[["kept", "superseded", "exact_duplicates", "quarantined"]].sum()
+    )
+    assert total["kept"] == 1066
+
+
+def test_every_defect_lands_in_quarantine_or_the_duplicate_count(warehouse):
+    quarantine = warehouse("quarantine")
+    accounting = warehouse("row_accounting").set_index("area")
+    defects = expected_defects()
+    for defect in defects:
+        area = defect.inspection_id.rsplit("-", 2)[0]
+        if defect.rule == "exact_duplicate":
+            assert accounting.loc[area, "exact_duplicates"] == defect.rows, defect
+            continue
+        rule = QUARANTINE_RULES.get(defect.rule, defect.rule)
+        caught = quarantine[
+            (quarantine["inspection_id"] == defect.inspection_id)
+            & quarantine["rule"].str.contains(rule, regex=False)
+        ]
+        assert len(caught) == defect.rows, (defect, quarantine.to_string())
+    quarantined_defects = sum(d.rows for d in defects if d.rule != "exact_duplicate")
+    assert len(quarantine) == quarantined_defects
+    assert accounting.loc["All areas", "exact_duplicates"] == sum(
+        d.rows for d in defects if d.rule == "exact_duplicate"
+    )
+
+
+def test_publication_is_complete_and_holds_no_personal_data(sample_run):
+    latest = sample_run.paths.published / "latest"
+    names = {p.name for p in latest.iterdir()}
+    assert {
+        "tables.xlsx",
+        "judgement_tables.csv",
+        "ratings.csv",
+        "model_steps.csv",
+        "model_coefficients.csv",
+        "report.html",
+        "manifest.json",
+    } <= names
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["row_accounting"]["kept"] == 1066
+    raw_text = "\n".join(
+        p.read_text(encoding="utf-8-sig") for p in sorted(sample_run.paths.raw.rglob("*.csv"))
+    )
+    refs = set(pd.Series(raw_text.split(",")).str.extract(r"^([A-Z]\d{6})$")[0].dropna())
+    assert len(refs) > 1000
+    for path in latest.iterdir():
+        if path.suffix in {".csv", ".html", ".json", ".md"}:
+            text = path.read_text()
+            leaked = [ref for ref in refs if ref in text]
+            assert not leaked, (path.name, leaked[:3])
