@@ -30,6 +30,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from probation_pipeline.reference import Reference
+from probation_pipeline.sample.scale import scale_case_records
 from probation_pipeline.stats.models import (
     DEFAULT_CANDIDATES,
     fit_assessment_models,
@@ -42,74 +43,9 @@ REFERENCE_FOLDER = Path(__file__).resolve().parents[1] / "data" / "reference"
 
 
 def case_records(n_cases: int, seed: int, reference: Reference) -> pd.DataFrame:
-    """Synthetic canonical case records from the project's scale generator (or the fallback)."""
-    try:
-        from probation_pipeline.sample.scale import scale_case_records
-    except ImportError as error:
-        print(f"FALLBACK data generator (sample.scale not importable: {error})")
-        return fallback_case_records(n_cases, seed)
+    """Synthetic canonical case records from the project's scale generator."""
     n_areas = max(1, min(40, n_cases // 500))
     return scale_case_records(n_cases, n_areas, seed, reference)
-
-
-def fallback_case_records(n_cases: int, seed: int) -> pd.DataFrame:
-    """FALLBACK, used only while sample.scale is unavailable: the model columns of case records.
-
-    Questions (nullable boolean) and candidates (string, unmerged OGRS/RoSH), with NPS-only
-    High/Very high RoSH, ~20% of barriers unanswered, and answers depending on provider, OGRS
-    and RoSH. Not calibrated to the bulletin.
-    """
-    rng = np.random.default_rng(seed)
-    n = n_cases
-
-    def draw(levels, shares, size=n):
-        return np.asarray(levels, dtype=object)[rng.choice(len(levels), size=size, p=shares)]
-
-    nps = rng.random(n) < 0.37
-    frame = pd.DataFrame(
-        {
-            "provider": np.where(nps, "NPS", "CRC"),
-            "gender": draw(["Male", "Female"], [0.85, 0.15]),
-            "age_group": draw(
-                ["18-20", "21-24", "25-29", "30-39", "40-49", "50+"],
-                [0.06, 0.14, 0.22, 0.29, 0.17, 0.12],
-            ),
-            "ethnic_group": draw(
-                ["White", "Black", "Asian", "Mixed", "Other"], [0.78, 0.1, 0.05, 0.05, 0.02]
-            ),
-            "supervision_type": np.where(
-                rng.random(n) < np.where(nps, 0.65, 0.36), "Post-custody", "Community sentence"
-            ),
-            "ogrs_band": draw(["Low", "Medium", "High", "Very high"], [0.45, 0.3, 0.18, 0.07]),
-        }
-    )
-    rosh = np.where(
-        nps,
-        draw(["Low", "Medium", "High", "Very high"], [0.1, 0.4, 0.42, 0.08]),
-        draw(["Low", "Medium"], [0.4, 0.6]),
-    )
-    frame["rosh_level"] = rosh
-    for column, share in (("ethnic_group", 0.02), ("ogrs_band", 0.05), ("rosh_level", 0.03)):
-        frame.loc[rng.random(n) < share, column] = None
-    frame = frame.astype("string")
-    high_ogrs = frame["ogrs_band"].isin(["High", "Very high"]).to_numpy()
-    high_rosh = frame["rosh_level"].isin(["High", "Very high"]).to_numpy()
-    female = (frame["gender"] == "Female").fillna(False).to_numpy()
-    effects = {  # question: (base, NPS, high OGRS, high RoSH, female)
-        "barriers": (0.2, 0.4, -0.2, 0.0, 0.0),
-        "diversity": (0.1, 0.5, 0.0, 0.0, 0.1),
-        "desistance_pre": (0.6, 0.0, -0.1, 0.0, 0.0),
-        "desistance_post": (0.3, 0.3, 0.0, 0.2, 0.0),
-        "harm_public": (0.4, 0.6, 0.0, -0.1, 0.0),
-        "harm_known_adults": (0.0, 0.5, 0.1, 0.0, 0.0),
-        "harm_children": (-0.2, 0.6, 0.0, 0.0, 0.05),
-    }
-    for question, (base, b_nps, b_ogrs, b_rosh, b_female) in effects.items():
-        eta = base + b_nps * nps + b_ogrs * high_ogrs + b_rosh * high_rosh + b_female * female
-        answers = pd.array(rng.random(n) < 1 / (1 + np.exp(-eta)), dtype="boolean")
-        answers[rng.random(n) < (0.2 if question == "barriers" else 0.03)] = pd.NA
-        frame[question] = answers
-    return frame
 
 
 def baseline_stepwise(

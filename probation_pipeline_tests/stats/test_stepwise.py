@@ -291,8 +291,12 @@ def test_partly_redundant_block_is_tested_on_its_new_columns_only():
     rng = np.random.default_rng(5)
     split = (frame["p"] == "y") & (rng.random(len(frame)) < 0.5)
     frame["u"] = frame["p"].where(~split, "y2").astype("string")
-    with pytest.warns(RedundantBlockWarning, match="u has 2 of 3 columns redundant given p"):
+    with pytest.warns(RedundantBlockWarning) as record:
         result = forward_stepwise(frame, "y", ["p", "u"], entry=0.99, removal=0.995)
+    messages = [str(w.message) for w in record]
+    assert messages == list(result.warnings)
+    assert any("u has 2 of 3 columns redundant given p" in m for m in messages)
+    assert any("p adds nothing given u" in m for m in messages)
     # With a lax entry threshold u enters after p on its one new column; then p, which adds
     # no parameter to u, leaves (0 df, p = 1), and p cannot re-enter.
     assert [(s.action, s.variable, s.df) for s in result.steps] == [
@@ -344,8 +348,8 @@ def test_case_level_and_pattern_level_agree_on_random_data(seed, n):
     # Keep to data where every cell of p x q has both answers: no separation, finite MLE.
     cells = frame.groupby(["p", "q"])["y"].agg(["min", "max", "size"])
     assume(len(cells) == 6 and bool((cells["min"] != cells["max"]).all()))
+    # Lax thresholds so that most examples fit a model with both blocks.
     result = quiet_stepwise(frame, "y", ["p", "q"], entry=0.99, removal=0.995)
-    assert set(result.selected) == {"p", "q"}  # lax thresholds: both enter
     design = dummies(frame, {"p": ["x", "y", "z"], "q": ["f", "m"]}, {"p": "x", "q": "f"})
     columns = [
         "const",
@@ -364,3 +368,29 @@ def test_case_level_and_pattern_level_agree_on_random_data(seed, n):
         frame.sample(frac=1, random_state=seed % 1000), "y", ["p", "q"], entry=0.99, removal=0.995
     )
     assert shuffled.steps == result.steps
+
+
+def two_by_two() -> pd.DataFrame:
+    """Level a: 1 yes of 5; level b: 1 yes of 14."""
+    return pd.DataFrame(
+        {
+            "v": ["a"] * 5 + ["b"] * 14,
+            "y": [True] + [False] * 4 + [True] + [False] * 13,
+        }
+    )
+
+
+def test_score_statistic_of_a_binary_variable_is_pearsons_chi_square():
+    # 2x2 table [[1, 4], [1, 13]], n = 19: X² = n (ad - bc)² / (r1 r2 c1 c2) = 19 * 81 / 2380.
+    result = forward_stepwise(two_by_two(), "y", ["v"], entry=0.99, removal=0.995)
+    assert result.steps[0].statistic == pytest.approx(19 * 81 / 2380, rel=1e-6)
+    assert result.steps[0].df == 1
+
+
+def test_stop_when_removal_would_repeat_an_earlier_model():
+    # Score p = 0.421 < 0.43 lets v enter; its likelihood-ratio p = 0.447 > 0.43 would remove it,
+    # giving back the constant-only model: the procedure stops with v in, as SPSS does.
+    result = forward_stepwise(two_by_two(), "y", ["v"], entry=0.43, removal=0.43)
+    assert [(s.action, s.variable) for s in result.steps] == [("enter", "v")]
+    assert result.selected == ("v",)
+    assert result.stop_reason == "removing v would repeat an earlier model"
