@@ -142,7 +142,9 @@ def model_frame(
     return frame
 
 
-def _merged_levels(values: pd.api.extensions.ExtensionArray, variable: str, reference: Reference):
+def _merged_levels(
+    values: pd.api.extensions.ExtensionArray, variable: str, reference: Reference
+) -> list:
     """`values` of `variable` with High/Very high merged by `with_table_levels`."""
     if variable not in MERGED_VARIABLES:
         return list(values)
