@@ -11,14 +11,15 @@ import sys
 import time
 from pathlib import Path
 
+# The seed of the shipped sample in data/raw (docs/sample-data.md).
 from probation_pipeline.sample.calibrated import DEFAULT_SEED
-
-"""Seed of the shipped sample in data/raw."""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m probation_pipeline.sample", description=__doc__
+        prog="python -m probation_pipeline.sample",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
     calibrated = commands.add_parser("calibrated", help="the 15 bulletin extracts, exact tables")
