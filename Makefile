@@ -40,7 +40,7 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 ## browser: headless Chromium for the report rendering test, where apt can install it
 browser:
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null) \
 		|| echo "chromium not installed: the report rendering test will be skipped"; }
 
 lint: install-dev

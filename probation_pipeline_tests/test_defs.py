@@ -30,6 +30,7 @@ EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
     },
 }
 EXPECTED_CHECKS = {
+    ("model_summaries", "models_fit_cleanly"),
     ("judgement_tables", "reproduces_bulletin_2018_01"),
     ("case_records", "case_records_match_schema"),
     ("case_records", "row_accounting_closes"),

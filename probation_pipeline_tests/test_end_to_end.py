@@ -47,6 +47,17 @@ def test_the_standing_reproduction_check_applies_and_passes(sample_run):
     assert (metadata["cells_compared"], metadata["cells_matched"]) == (455, 455)
 
 
+def test_every_check_passes_on_the_sample(sample_run):
+    evaluations = check_evaluations(sample_run.instance)
+    assert set(evaluations) == {
+        "case_records_match_schema",
+        "row_accounting_closes",
+        "reproduces_bulletin_2018_01",
+        "models_fit_cleanly",
+    }
+    assert all(e.passed for e in evaluations.values())
+
+
 def test_headline_counts(sample_run, warehouse):
     records = warehouse("case_records")
     nps = records["provider"] == "NPS"

@@ -164,6 +164,27 @@ def assessment_models(
     )
 
 
+@dg.asset_check(
+    asset="model_summaries",
+    description="No model met separation, a redundant block or an empty level; if one did, its "
+    "odds ratios need care before they are quoted (a warning, not a blocker).",
+)
+def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
+    flagged = model_summaries[model_summaries["warnings"].fillna("").str.len() > 0]
+    return dg.AssetCheckResult(
+        passed=flagged.empty,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "models_with_warnings": len(flagged),
+            "warnings": dg.MetadataValue.md(
+                flagged[["question_id", "warnings"]].to_markdown(index=False)
+                if len(flagged)
+                else "none"
+            ),
+        },
+    )
+
+
 @dg.asset(
     partitions_def=area_partitions,
     group_name="analysis",
