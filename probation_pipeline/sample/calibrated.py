@@ -79,6 +79,7 @@ MINORITY_WEIGHT = {
 }
 """Relative chance of an ethnic minority case landing in an area (areas not listed: 0.8)."""
 FIRST_LONDON = ("london", 2016, 9, 203)
+FIRST_LONDON_NPS_SHARE = 0.39
 FIRST_LONDON_QUALITY_SHIFT = -0.45
 """The first London inspection found worse practice than the re-inspection (a different sample)."""
 FIRST_LONDON_SHARED_REFS = 18
@@ -253,7 +254,7 @@ def build_calibrated_sample(
     # The first London inspection: its own sample and results, drawn without repair.
     first = make_inspection(reference, *FIRST_LONDON[:3])
     inspections.append(first)
-    first_provider = (rng.random(FIRST_LONDON[3]) < 0.39).astype(np.int8)
+    first_provider = (rng.random(FIRST_LONDON[3]) < FIRST_LONDON_NPS_SHARE).astype(np.int8)
     first_cases, first_answers, _ = _draw_cases(
         rng, first_provider, model, levels, FIRST_LONDON_QUALITY_SHIFT
     )

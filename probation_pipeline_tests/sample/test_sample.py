@@ -7,9 +7,11 @@ a bug shared between the generator and its own bookkeeping cannot hide.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,6 +28,7 @@ from probation_pipeline.sample.calibrated import (
     LATEST_INSPECTIONS,
     expected_defects,
 )
+from probation_pipeline.sample.cases import dates_of_birth, form_version_for
 from probation_pipeline.sample.margins import (
     TargetError,
     headline_targets,
@@ -205,3 +208,28 @@ def test_shipped_sample_is_the_output_of_the_documented_command(tmp_path: Path) 
     shipped = sorted(p.relative_to(RAW) for p in RAW.rglob("*.csv"))
     assert written == shipped
     assert all((tmp_path / p).read_bytes() == (RAW / p).read_bytes() for p in written)
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+
+def test_dates_of_birth_give_exactly_the_age_on_the_sentence_date() -> None:
+    rng = np.random.default_rng(0)
+    sentenced = pd.Series(pd.to_datetime("2016-02-29") + pd.to_timedelta(np.arange(2000), "D"))
+    age = pd.Series(pd.array(rng.integers(18, 80, 2000), dtype="Int64"))
+    age[5] = pd.NA
+    born = dates_of_birth(rng, age, sentenced)
+    completed = [
+        s.year - b.year - ((s.month, s.day) < (b.month, b.day))
+        for s, b in zip(sentenced, born, strict=True)
+        if not pd.isna(b)
+    ]
+    assert completed == [a for a in age if not pd.isna(a)]
+    assert pd.isna(born[5])
+
+
+def test_form_version_follows_the_fieldwork_month() -> None:
+    assert form_version_for(date(2016, 8, 29)) == "v1"
+    assert form_version_for(date(2016, 9, 5)) == "v2"
+    assert form_version_for(date(2017, 6, 26)) == "v2"
+    assert form_version_for(date(2017, 7, 3)) == "v3"
