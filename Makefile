@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data
+SEED ?= 2018
 export PROBATION_DATA_DIR ?= $(CURDIR)/$(DATA_DIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
@@ -57,7 +58,7 @@ test: install-dev browser lint
 
 ## sample: regenerate the shipped calibrated sample in data/raw
 sample: install
-	$(BIN)/python -m probation_pipeline.sample calibrated --out $(DATA_DIR)/raw
+	$(BIN)/python -m probation_pipeline.sample calibrated --out $(DATA_DIR)/raw --seed $(SEED)
 
 clean:
 	rm -rf $(DATA_DIR)/warehouse $(DATA_DIR)/published $(DAGSTER_HOME)
