@@ -8,7 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from probation_pipeline.publish.bundle import Headline, InputFile, PublicationBundle, RowAccounting
-from probation_pipeline.ratings.disclosure import apply_disclosure_control
+from probation_pipeline.ratings.disclosure import (
+    apply_disclosure_control,
+    apply_ratings_disclosure,
+)
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.tables import render_bulletin_layout
 
@@ -81,7 +84,8 @@ def assemble_bundle(
     return PublicationBundle(
         judgement_tables=tables,
         bulletin_layouts=layouts,
-        ratings=ratings,
+        # Area rows are sub-national tables: withheld and protected from the national rows.
+        ratings=apply_ratings_disclosure(ratings, reference.disclosure_config),
         model_steps=model_steps,
         model_coefficients=model_coefficients,
         model_summaries=model_summaries,

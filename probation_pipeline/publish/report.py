@@ -27,6 +27,7 @@ from probation_pipeline.publish.charts import (
     ratings_intervals_svg,
 )
 from probation_pipeline.publish.data_files import is_shorthand, selected_as_text
+from probation_pipeline.ratings.disclosure import CONFIDENTIAL
 
 HEADLINE_LABELS: dict[str, str] = {
     "total_cases": "Cases inspected",
@@ -236,12 +237,14 @@ def _ratings_section(ratings: pd.DataFrame, bundle: PublicationBundle) -> str:
             else f"{_display(row.get('ci_lower'), 1)} to {_display(row.get('ci_upper'), 1)}"
         )
         crosses = row.get("crosses_boundary")
+        # A withheld rating ([c]) is not an unrated one: its band, base and flag are [c] too.
+        blank = withheld if withheld == CONFIDENTIAL else ""
         cells += [
-            _display(row.get(label_column)) or "Not rated",
-            _display(row.get("n")),
+            _display(row.get(label_column)) or blank or "Not rated",
+            _display(row.get("n")) or blank,
             withheld if _missing(row.get("pct")) else _display(row.get("pct"), 1),
             interval,
-            "" if _missing(crosses) else ("Yes" if bool(crosses) else "No"),
+            blank if _missing(crosses) else ("Yes" if bool(crosses) else "No"),
         ]
         rows.append(cells)
     return (
