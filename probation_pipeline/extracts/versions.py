@@ -69,6 +69,17 @@ class FormVersion:
     answers: dict[str, str]
     not_applicable: frozenset[str] = frozenset()
     encoding: str = "utf-8"
+    line_end: str = "\n"  # how the export ends lines (the reader accepts either)
+
+    @property
+    def has_bom(self) -> bool:
+        return self.encoding == "utf-8-sig"
+
+    def spelling(self, answer: str | None) -> str:
+        """How this version writes Yes, No or None (no judgement)."""
+        if answer is None:
+            return next(iter(sorted(self.not_applicable)), "")
+        return next(text for text, meaning in self.answers.items() if meaning == answer)
 
     @property
     def header(self) -> tuple[str, ...]:
@@ -124,8 +135,9 @@ V1 = FormVersion(
     },
     date_format="%d/%m/%Y",
     answers={"1": "Yes", "0": "No"},
-    # The older export has a byte-order mark; utf-8-sig strips it.
+    # The older export has a byte-order mark (utf-8-sig strips it) and Windows line ends.
     encoding="utf-8-sig",
+    line_end="\r\n",
 )
 
 V2 = FormVersion(
@@ -159,6 +171,9 @@ V3 = FormVersion(
 )
 
 FORM_VERSIONS: tuple[FormVersion, ...] = (V1, V2, V3)
+
+
+FORM_VERSIONS_BY_NAME: dict[str, FormVersion] = {v.name: v for v in FORM_VERSIONS}
 
 
 def detect_form_version(header: tuple[str, ...]) -> FormVersion | None:

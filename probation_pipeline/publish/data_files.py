@@ -100,6 +100,6 @@ def _withhold(frame: pd.DataFrame, rules: dict[str, tuple[str, ...]]) -> pd.Data
         hidden = result[display_column].map(is_shorthand).astype(bool)
         for column in numeric_columns:
             if column in result.columns and hidden.any():
-                result[column] = result[column].astype("object").where(~hidden, None)
-                result[column] = pd.to_numeric(result[column])
+                # mask keeps the column's dtype (an Int64 count stays an integer column).
+                result[column] = result[column].mask(hidden)
     return result
