@@ -16,6 +16,22 @@ AUTOMATION_SENSOR = "probation_automation"
 FULL_REFRESH = "full_refresh_schedule"
 
 
+def _materialised_digest(instance: dg.DagsterInstance, area: str) -> str | None:
+    """The content digest of the files behind the area's latest `raw_extracts` materialisation.
+
+    An area already built from exactly its current files (by `make run`, say) needs no run.
+    """
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("raw_extracts"), asset_partitions=[area]),
+        limit=1,
+    ).records
+    if not records:
+        return None
+    materialization = records[0].asset_materialization
+    digest = materialization.metadata.get("content_digest") if materialization else None
+    return digest.value if digest is not None else None
+
+
 def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg.SensorDefinition:
     @dg.sensor(
         name=RAW_SENSOR,
@@ -38,12 +54,18 @@ def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg
         )
         for warning in plan.warnings:
             context.log.warning(warning)
+        stale = {
+            area: key
+            for area, key in sorted(plan.changed_areas.items())
+            if area in plan.new_areas
+            or _materialised_digest(context.instance, area) != key.split(":", 1)[1]
+        }
         return dg.SensorResult(
             run_requests=[
                 dg.RunRequest(
                     run_key=key, partition_key=area, tags={"probation/trigger": "new extract"}
                 )
-                for area, key in sorted(plan.changed_areas.items())
+                for area, key in stale.items()
             ],
             dynamic_partitions_requests=(
                 [area_partitions.build_add_request(plan.new_areas)] if plan.new_areas else []

@@ -5,6 +5,7 @@ import pandas as pd
 
 from probation_pipeline.defs.partitions import area_partitions
 from probation_pipeline.defs.resources import ProbationData, PseudonymKey
+from probation_pipeline.extracts.arrivals import content_digest
 from probation_pipeline.extracts.errors import ExtractError
 from probation_pipeline.extracts.reader import RAW_EXTRACT_COLUMNS, list_extract_files, read_extract
 
@@ -53,6 +54,7 @@ def raw_extracts(
             "files": dg.MetadataValue.md(summary.to_markdown(index=False)),
             "file_sha256": {r.file.relative_name: r.sha256 for r in reads},
             "raw_rows": int(summary["rows"].sum()),
+            "content_digest": content_digest([(r.file.path.name, r.sha256) for r in reads]),
         }
     )
     frames = [r.rows for r in reads if not r.rows.empty]

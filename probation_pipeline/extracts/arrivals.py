@@ -46,6 +46,15 @@ def _digest(parts: list[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def content_digest(files: list[tuple[str, str]]) -> str:
+    """The digest of an area's extracts from (file name, SHA-256) pairs, in name order.
+
+    The sensor's run key and the `content_digest` metadata of `raw_extracts` use it, so the sensor
+    can tell that an area's current files are the ones last materialised.
+    """
+    return _digest([f"{name}:{sha}" for name, sha in sorted(files)])
+
+
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -98,10 +107,10 @@ def plan_arrivals(
         before = previous.get(area)
         if before is not None and before.stat_digest == stat_digest:
             continue
-        content_digest = _digest([f"{p.name}:{_file_sha256(p)}" for p, _ in stats])
-        plan.state[area] = AreaState(stat_digest, content_digest)
+        digest = content_digest([(p.name, _file_sha256(p)) for p, _ in stats])
+        plan.state[area] = AreaState(stat_digest, digest)
         if area not in partitions:
             plan.new_areas.append(area)
-        if before is None or before.content_digest != content_digest or area not in partitions:
-            plan.changed_areas[area] = f"{area}:{content_digest}"
+        if before is None or before.content_digest != digest or area not in partitions:
+            plan.changed_areas[area] = f"{area}:{digest}"
     return plan

@@ -155,6 +155,21 @@ def test_unreadable_file_still_requests_its_area_run(root):
     assert set(_runs(daemon.tick())) == {"gwent"}
 
 
+def test_areas_already_built_from_their_current_files_are_not_rerun(root, monkeypatch):
+    # `make run` built everything, then the daemon starts with an empty cursor.
+    from probation_pipeline.definitions import build_definitions
+    from probation_pipeline.materialize import materialize_all
+    from probation_pipeline.paths import DataPaths
+
+    monkeypatch.setenv("PROBATION_PSEUDONYM_KEY", "sensor-test-key")
+    daemon = Daemon(root)
+    paths = DataPaths(root)
+    assert all(materialize_all(build_definitions(paths), paths, daemon.instance).values())
+    assert daemon.tick().run_requests == []
+    _land(root / "raw", "gwent-2018-03", ["K000009"], sentence_date="2017-06-01")
+    assert set(_runs(daemon.tick())) == {"gwent"}
+
+
 def test_cursor_survives_a_restart(root):
     daemon = Daemon(root)
     daemon.tick()
