@@ -138,3 +138,44 @@ def test_publication_is_complete_and_holds_no_personal_data(sample_run):
             text = path.read_text()
             leaked = [ref for ref in refs if ref in text]
             assert not leaked, (path.name, leaked[:3])
+
+
+def test_a_silently_shifted_answer_is_caught_and_blocks_the_publication(tmp_path, monkeypatch):
+    import csv
+    import io
+    import shutil
+
+    import dagster as dg
+
+    from probation_pipeline.definitions import build_definitions
+    from probation_pipeline.materialize import materialize_all
+    from probation_pipeline.paths import DataPaths
+    from probation_pipeline_tests.sample_pipeline import REPO
+
+    monkeypatch.setenv("PROBATION_PSEUDONYM_KEY", "shift-test-key")
+    root = tmp_path / "data"
+    shutil.copytree(REPO / "data" / "raw", root / "raw")
+    shutil.copytree(REPO / "data" / "reference", root / "reference")
+    path = root / "raw" / "gwent" / "gwent-2017-01.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    header, body = rows[0], rows[1:]
+    refs = [row[header.index("case_ref")] for row in body]
+    column = header.index("q_diversity")
+    target = next(
+        i for i, row in enumerate(body) if refs.count(refs[i]) == 1 and row[column] == "Yes"
+    )
+    body[target][column] = "No"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *body])
+    path.write_text(out.getvalue())
+
+    paths = DataPaths(root)
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = materialize_all(build_definitions(paths), paths, instance)
+    assert outcome["gwent"] and outcome["national"] is False
+    evaluation = check_evaluations(instance)["reproduces_bulletin_2018_01"]
+    assert not evaluation.passed
+    differing = evaluation.metadata["differing_cells"].value
+    assert "Table 2 diversity all=All cases All" in differing
+    assert "Table 1" not in differing  # only the diversity question moved
+    assert not (root / "published").exists()  # the blocking check stopped the publication
