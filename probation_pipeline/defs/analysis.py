@@ -5,7 +5,7 @@ import pandas as pd
 
 from probation_pipeline.defs.ingest import OWNERS
 from probation_pipeline.defs.partitions import area_partitions
-from probation_pipeline.defs.resources import ProbationData
+from probation_pipeline.defs.resources import PARTITION_FILTER, ProbationData
 from probation_pipeline.ratings.rules import NATIONAL_SCOPE, rate_providers
 from probation_pipeline.stats.models import fit_assessment_models
 from probation_pipeline.stats.reproduction import (
@@ -17,6 +17,7 @@ from probation_pipeline.stats.tables import judgement_tables as tabulate_judgeme
 from probation_pipeline.stats.tables import markdown_preview
 
 EAGER = dg.AutomationCondition.eager()
+AREA_ROWS_ONLY = {"case_records": dg.AssetIn(metadata={PARTITION_FILTER: "area"})}
 
 
 def _area_cases(case_records: pd.DataFrame, area: str) -> pd.DataFrame:
@@ -79,6 +80,7 @@ def reproduces_bulletin_2018_01(
     owners=OWNERS,
     code_version="1",
     automation_condition=EAGER,
+    ins=AREA_ROWS_ONLY,
     description="Tables 1-7 for one area's kept cases (from the pooled records, so a case "
     "quarantined at pooling is not counted), for the area publications.",
 )
@@ -192,6 +194,7 @@ def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
     owners=OWNERS,
     code_version="1",
     automation_condition=EAGER,
+    ins=AREA_ROWS_ONLY,
     description="One area's key-area scores and ratings per provider, with Wilson intervals and "
     "a flag where the interval crosses a band boundary.",
 )

@@ -56,6 +56,10 @@ def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+PARTITION_FILTER = "filter_to_partition"
+"""Input metadata naming the column an area-partitioned asset filters a pooled input on."""
+
+
 class ParquetIOManager(dg.UPathIOManager):
     """One Parquet file per asset (`<asset>.parquet`) or per partition (`<asset>/<area>.parquet`).
 
@@ -72,6 +76,10 @@ class ParquetIOManager(dg.UPathIOManager):
         write_parquet_atomically(obj, Path(path))
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
+        column = (context.definition_metadata or {}).get(PARTITION_FILTER)
+        if column and context.has_partition_key:
+            # A partitioned asset reading a pooled one reads only its own rows.
+            return pd.read_parquet(Path(path), filters=[(column, "==", context.partition_key)])
         return pd.read_parquet(Path(path))
 
     def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
