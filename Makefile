@@ -47,6 +47,7 @@ browser:
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs >/dev/null
 
 format: install-dev
 	$(BIN)/ruff format .
