@@ -28,6 +28,7 @@ def headline_counts(records: pd.DataFrame) -> Headline:
         post_custody_cases=int(records["supervision_type"].eq("Post-custody").sum()),
         rosh_high_or_very_high_cases=int(records["rosh_level"].isin(HIGH_ROSH).sum()),
         mappa_eligible_cases=int(records["mappa_eligible"].eq(True).sum()),
+        mappa_known_cases=int(records["mappa_eligible"].notna().sum()),
     )
 
 

@@ -106,6 +106,8 @@ class Headline:
     post_custody_cases: int
     rosh_high_or_very_high_cases: int
     mappa_eligible_cases: int
+    # The bulletin's 26% MAPPA-eligible is of the cases whose status is known (CONSISTENCY.md D2).
+    mappa_known_cases: int | None = None
 
 
 @dataclass(frozen=True)

@@ -128,10 +128,13 @@ def render_report(
 def _headline_section(bundle: PublicationBundle) -> str:
     counts = asdict(bundle.headline)
     total = counts["total_cases"]
+    known = counts.pop("mappa_known_cases")
     items = []
     for field_name, value in counts.items():
         label = HEADLINE_LABELS.get(field_name, field_name.replace("_", " "))
         share = "" if field_name == "total_cases" or not total else f" ({_percent(value, total)}%)"
+        if field_name == "mappa_eligible_cases" and known:
+            share = f" ({_percent(value, known)}% of the {known:,} cases with known status)"
         items.append(f'<li><span class="value">{value:,}</span>{escape(label)}{escape(share)}</li>')
     return '<ul class="headline">\n' + "\n".join(items) + "\n</ul>"
 

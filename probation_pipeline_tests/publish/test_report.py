@@ -129,3 +129,13 @@ def test_text_from_the_bundle_is_escaped() -> None:
 
 def test_report_is_deterministic() -> None:
     assert _render() == _render()
+
+
+def test_mappa_share_is_of_the_cases_with_known_status() -> None:
+    bundle = make_bundle()
+    plain = _render(bundle)
+    assert "MAPPA-eligible (25%)" in plain  # 271 of all 1,066 cases
+    known = dataclasses.replace(
+        bundle, headline=dataclasses.replace(bundle.headline, mappa_known_cases=1046)
+    )
+    assert "MAPPA-eligible (26% of the 1,046 cases with known status)" in _render(known)
