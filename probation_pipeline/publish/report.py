@@ -7,6 +7,7 @@ images by URL). Every piece of text from the bundle is escaped. Each table has a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +29,7 @@ from probation_pipeline.publish.charts import (
 )
 from probation_pipeline.publish.data_files import is_shorthand, selected_as_text
 from probation_pipeline.ratings.disclosure import CONFIDENTIAL
+from probation_pipeline.stats.models import VARIABLE_LABELS
 
 HEADLINE_LABELS: dict[str, str] = {
     "total_cases": "Cases inspected",
@@ -175,6 +177,12 @@ def _tables_section(bundle: PublicationBundle) -> str:
     return "\n".join(parts)
 
 
+def _readable_variables(selected: str) -> str:
+    """`provider; ogrs_band` as readers say it: `provider, OGRS band` (in entry order)."""
+    names = [name.strip() for name in re.split(r"[;,]", selected) if name.strip()]
+    return ", ".join(VARIABLE_LABELS.get(name, name) for name in names)
+
+
 def _significance_section(bundle: PublicationBundle) -> str:
     summaries = bundle.questions[["question_id", "table", "short_label"]].merge(
         bundle.model_summaries, on="question_id", how="left"
@@ -183,7 +191,7 @@ def _significance_section(bundle: PublicationBundle) -> str:
         [
             f"Table {row.table}: {row.short_label}",
             _display(row.n_used),
-            selected_as_text(row.selected) or "none",
+            _readable_variables(selected_as_text(row.selected)) or "none",
             _display(row.nagelkerke_r2, decimals=3),
             _display(row.summary_text),
         ]

@@ -139,3 +139,8 @@ def test_mappa_share_is_of_the_cases_with_known_status() -> None:
         bundle, headline=dataclasses.replace(bundle.headline, mappa_known_cases=1046)
     )
     assert "MAPPA-eligible (26% of the 1,046 cases with known status)" in _render(known)
+
+
+def test_selected_variables_are_named_for_readers() -> None:
+    html = _render(make_bundle(selected=("provider", "ogrs_band", "ethnic_group")))
+    assert "<td>provider, OGRS band, ethnic group</td>" in html
