@@ -15,24 +15,27 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# pip's output goes to a log, shown only when the install fails.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
-	touch $@
+	@echo "Installing the project into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/pip install --quiet -e . > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(VENV)/.installed $@
+	@echo "Installing the project and its dev extras into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/pip install --quiet -e '.[dev]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 $(DAGSTER_HOME)/dagster.yaml:
-	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $@
+	@mkdir -p $(DAGSTER_HOME)
+	@printf 'telemetry:\n  enabled: false\n' > $@
 
 ## run: materialise every asset on the shipped sample and write the publication
 run: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m probation_pipeline.materialize
+	@$(BIN)/python -m probation_pipeline.materialize
 
 ## ui: the Dagster UI on the same DAGSTER_HOME (http://127.0.0.1:3000)
 ui: install $(DAGSTER_HOME)/dagster.yaml

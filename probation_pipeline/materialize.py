@@ -29,9 +29,15 @@ def areas_with_extracts(paths: DataPaths) -> list[str]:
 
 
 def materialize_all(
-    defs: dg.Definitions, paths: DataPaths, instance: dg.DagsterInstance
+    defs: dg.Definitions,
+    paths: DataPaths,
+    instance: dg.DagsterInstance,
+    run_ids: list[str] | None = None,
 ) -> dict[str, bool]:
-    """Run every area's partition, then the national assets; return success per run."""
+    """Run every area's partition, then the national assets; return success per run.
+
+    The ids of the runs are appended to `run_ids` when it is given.
+    """
     areas = areas_with_extracts(paths)
     known = set(instance.get_dynamic_partitions(area_partitions.name))
     new = [area for area in areas if area not in known]
@@ -49,6 +55,8 @@ def materialize_all(
         instance=instance, raise_on_error=False, run_config=QUIET
     )
     outcome["national"] = result.success
+    if run_ids is not None:
+        run_ids.append(result.run_id)
     print(f"  national outputs            {'ok' if result.success else 'FAILED'}", flush=True)
     if result.success:
         outputs_job = defs.resolve_job_def(AREA_OUTPUTS_JOB)
@@ -63,6 +71,25 @@ def materialize_all(
             f"  area tables and ratings     {'ok' if not failed else 'FAILED: ' + ', '.join(failed)}"
         )
     return outcome
+
+
+def summarise_checks(instance: dg.DagsterInstance, run_id: str) -> str:
+    """One line per asset check evaluated in the run: name, outcome and its key figure."""
+    lines = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.asset_check_evaluation_data
+        metadata = {key: value.value for key, value in evaluation.metadata.items()}
+        if "cells_matched" in metadata:
+            detail = f"{metadata['cells_matched']}/{metadata['cells_compared']} published cells"
+        elif metadata.get("applies") is False:
+            detail = str(metadata.get("reason", "does not apply"))
+        elif "unaccounted rows" in metadata:
+            detail = f"{metadata['unaccounted rows']} rows unaccounted for"
+        else:
+            detail = ""
+        status = "passed" if evaluation.passed else "FAILED"
+        lines.append(f"  {evaluation.check_name:<30} {status}{'  ' + detail if detail else ''}")
+    return "Checks:\n" + "\n".join(lines) if lines else "Checks: none ran"
 
 
 def summarise_outputs(paths: DataPaths) -> str:
@@ -97,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     print(f"Materialising every asset from {paths.raw}", flush=True)
+    run_ids: list[str] = []
     with dg.DagsterInstance.get() as instance:
-        outcome = materialize_all(defs, paths, instance)
+        outcome = materialize_all(defs, paths, instance, run_ids)
+        if run_ids:
+            print(summarise_checks(instance, run_ids[-1]))
     print(summarise_outputs(paths))
     failed = [name for name, ok in outcome.items() if not ok]
     if failed:
