@@ -179,3 +179,16 @@ def test_a_silently_shifted_answer_is_caught_and_blocks_the_publication(tmp_path
     assert "Table 2 diversity all=All cases All" in differing
     assert "Table 1" not in differing  # only the diversity question moved
     assert not (root / "published").exists()  # the blocking check stopped the publication
+
+
+def test_the_run_summary_reports_each_check(sample_run):
+    import dagster as dg
+
+    from probation_pipeline.materialize import summarise_checks, summarise_outputs
+
+    national = sample_run.instance.get_runs(filters=dg.RunsFilter(job_name="national_job"))[0]
+    checks = summarise_checks(sample_run.instance, national.run_id)
+    assert "reproduces_bulletin_2018_01    passed  455/455 published cells" in checks
+    assert "row_accounting_closes          passed  0 rows unaccounted for" in checks
+    outputs = summarise_outputs(sample_run.paths)
+    assert "1280 raw = 1066 kept + 203 superseded + 3 exact duplicates + 8 quarantined" in outputs
