@@ -15,17 +15,33 @@ import pandas as pd
 
 from probation_pipeline.defs.jobs import AREA_JOB, AREA_OUTPUTS_JOB, NATIONAL_JOB
 from probation_pipeline.defs.partitions import area_partitions
-from probation_pipeline.extracts.reader import list_extract_files
+from probation_pipeline.extracts.reader import is_ignored_name
 from probation_pipeline.paths import DataPaths
 from probation_pipeline.records.pseudonym import KEY_ENV
+from probation_pipeline.reference import Reference
 
 # Run logs stay complete in the instance (and the UI); the terminal shows errors only.
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def areas_with_extracts(paths: DataPaths) -> list[str]:
-    """Area slugs that have at least one extract file."""
-    return sorted({file.area for file in list_extract_files(paths.raw)})
+def areas_with_extracts(paths: DataPaths) -> tuple[list[str], list[str]]:
+    """Area folders holding at least one extract, and warnings for folders that are not areas.
+
+    File names are not checked here: a badly named file fails its own area's run, with the file
+    named, and no other area's.
+    """
+    known = Reference(paths.reference).area_slugs
+    areas, warnings = [], []
+    for folder in sorted(p for p in paths.raw.iterdir() if p.is_dir()):
+        if not any(f.is_file() and not is_ignored_name(f.name) for f in folder.iterdir()):
+            continue
+        if folder.name in known:
+            areas.append(folder.name)
+        else:
+            warnings.append(
+                f"{folder.relative_to(paths.root)}: not a PCC area slug in the reference data; skipped"
+            )
+    return areas, warnings
 
 
 def materialize_all(
@@ -38,7 +54,9 @@ def materialize_all(
 
     The ids of the runs are appended to `run_ids` when it is given.
     """
-    areas = areas_with_extracts(paths)
+    areas, warnings = areas_with_extracts(paths)
+    for warning in warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
     known = set(instance.get_dynamic_partitions(area_partitions.name))
     new = [area for area in areas if area not in known]
     if new:

@@ -28,19 +28,17 @@ def raw_extracts(
     context: dg.AssetExecutionContext, data: ProbationData, pseudonym_key: PseudonymKey
 ) -> pd.DataFrame:
     area = context.partition_key
-    files = list_extract_files(data.paths.raw, area)
-    if not files:
-        raise dg.Failure(description=f"no extract files in {data.paths.raw / area}")
     pseudonymiser = pseudonym_key.pseudonymiser(context.log)
-    reads = []
-    for file in files:
-        try:
-            reads.append(read_extract(file.path, pseudonymiser))
-        except ExtractError as error:
-            raise dg.Failure(
-                description=f"Cannot read extract {error}",
-                metadata={"file": error.path, "line": error.line, "problem": error.problem},
-            ) from None
+    try:
+        files = list_extract_files(data.paths.raw, area)
+        if not files:
+            raise dg.Failure(description=f"no extract files in {data.paths.raw / area}")
+        reads = [read_extract(file.path, pseudonymiser) for file in files]
+    except ExtractError as error:
+        raise dg.Failure(
+            description=f"Cannot read extract {error}",
+            metadata={"file": error.path, "line": error.line, "problem": error.problem},
+        ) from None
     summary = pd.DataFrame(
         {
             "file": [r.file.relative_name for r in reads],

@@ -136,3 +136,23 @@ def test_rerun_on_the_same_inputs_gives_the_same_outputs(data_dir):
     assert all(
         pd.read_parquet(p).equals(pd.read_parquet(p)) and first[p] == second[p] for p in first
     )
+
+
+def test_a_badly_named_file_fails_only_its_area_and_unknown_folders_are_skipped(data_dir, capsys):
+    (data_dir / "raw" / "gwent" / "gwent-january.csv").write_text("anything\n")
+    (data_dir / "raw" / "atlantis").mkdir()
+    (data_dir / "raw" / "atlantis" / "atlantis-2017-01.csv").write_text("anything\n")
+    _, instance, outcome = _run(data_dir)
+    assert outcome["gwent"] is False and outcome["london"] is True and outcome["national"]
+    assert "atlantis" not in outcome
+    assert (
+        "raw/atlantis: not a PCC area slug in the reference data; skipped"
+        in capsys.readouterr().err
+    )
+    gwent_run = next(r for r in instance.get_runs() if r.tags.get("dagster/partition") == "gwent")
+    messages = [
+        e.dagster_event.step_failure_data.error.message
+        for e in instance.all_logs(gwent_run.run_id)
+        if e.dagster_event and e.dagster_event.is_step_failure
+    ]
+    assert any("gwent/gwent-january.csv" in m and "file name must be" in m for m in messages)
