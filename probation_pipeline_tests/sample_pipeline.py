@@ -35,12 +35,12 @@ def run_shipped_sample(root: Path) -> SampleRun:
 
 
 def check_evaluations(instance: dg.DagsterInstance) -> dict[str, dg.AssetCheckEvaluation]:
-    """The latest evaluation of each asset check, by check name."""
+    """The latest evaluation of each asset check, by check name (runs oldest first)."""
     evaluations = {}
-    records = instance.get_event_records(
-        dg.EventRecordsFilter(dg.DagsterEventType.ASSET_CHECK_EVALUATION), ascending=True
-    )
-    for record in records:
-        evaluation = record.event_log_entry.dagster_event.asset_check_evaluation_data
-        evaluations[evaluation.check_name] = evaluation
+    for run in reversed(instance.get_runs()):
+        for entry in instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ):
+            evaluation = entry.dagster_event.asset_check_evaluation_data
+            evaluations[evaluation.check_name] = evaluation
     return evaluations

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from probation_pipeline.defs.partitions import area_partitions
-
 AREA_JOB = "area_job"
 NATIONAL_JOB = "national_job"
 AREA_OUTPUTS_JOB = "area_outputs_job"
@@ -28,7 +26,6 @@ def build_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
         dg.define_asset_job(
             AREA_JOB,
             selection=dg.AssetSelection.assets(*AREA_ASSETS),
-            partitions_def=area_partitions,
             description="Read, validate and deduplicate one area's extracts (one partition).",
         ),
         dg.define_asset_job(
@@ -39,7 +36,6 @@ def build_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
         dg.define_asset_job(
             AREA_OUTPUTS_JOB,
             selection=dg.AssetSelection.assets(*AREA_OUTPUTS),
-            partitions_def=area_partitions,
             description="One area's tables and ratings, from the pooled records.",
         ),
     ]

@@ -10,6 +10,7 @@ from probation_pipeline.definitions import build_definitions
 from probation_pipeline.materialize import materialize_all
 from probation_pipeline.paths import DataPaths
 from probation_pipeline_tests.extract_fixtures import new_data_dir, v2_row, write_v2
+from probation_pipeline_tests.sample_pipeline import check_evaluations
 
 CASE_REFS = ["K000001", "K000002", "K000003", "L000001", "L000002"]
 BIRTH_DATES = ["1989-07-30", "1970-02-03"]
@@ -50,13 +51,7 @@ def _run(root: Path):
 
 
 def _check_results(instance: dg.DagsterInstance) -> dict[str, bool]:
-    results = {}
-    for event in instance.get_event_records(
-        dg.EventRecordsFilter(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-    ):
-        evaluation = event.event_log_entry.dagster_event.asset_check_evaluation_data
-        results[evaluation.check_name] = evaluation.passed
-    return results
+    return {name: e.passed for name, e in check_evaluations(instance).items()}
 
 
 def test_every_asset_materialises_and_checks_pass(data_dir):
