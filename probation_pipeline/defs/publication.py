@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from probation_pipeline.defs.ingest import OWNERS
-from probation_pipeline.defs.resources import ProbationData
+from probation_pipeline.defs.resources import COLUMNS_ONLY, ProbationData
 from probation_pipeline.publish import publish_publication
 from probation_pipeline.publish.assemble import assemble_bundle
 
@@ -15,7 +15,12 @@ from probation_pipeline.publish.assemble import assemble_bundle
     owners=OWNERS,
     code_version="1",
     automation_condition=dg.AutomationCondition.eager(),
-    ins={"raw_extracts": dg.AssetIn(metadata={"allow_missing_partitions": True})},
+    # Only the file of each raw row is needed: rows per input file for the manifest.
+    ins={
+        "raw_extracts": dg.AssetIn(
+            metadata={"allow_missing_partitions": True, COLUMNS_ONLY: ["source_file"]}
+        )
+    },
     description="data/published/<publication_id>/ (tables.xlsx, CSV and Parquet of every table, "
     "report.html, manifest.json, changes.md) and data/published/latest. The id derives from the "
     "inputs' content, so the same inputs publish byte-identical data files under the same id.",

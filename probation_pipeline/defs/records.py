@@ -9,7 +9,7 @@ from dagster_pandera import pandera_schema_to_dagster_type
 
 from probation_pipeline.defs.ingest import OWNERS
 from probation_pipeline.defs.partitions import area_partitions
-from probation_pipeline.defs.resources import ProbationData
+from probation_pipeline.defs.resources import COLUMNS_ONLY, ProbationData
 from probation_pipeline.records.accounting import unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.pooling import pool_area_cases
@@ -185,7 +185,7 @@ def case_records_match_schema(case_records: pd.DataFrame) -> dg.AssetCheckResult
     blocking=True,
     description="Row accounting closes: raw rows = kept + superseded + exact duplicates + quarantined, per area and in all.",
     additional_ins={
-        "raw_extracts": dg.AssetIn(metadata=ALLOW_MISSING_AREAS),
+        "raw_extracts": dg.AssetIn(metadata={**ALLOW_MISSING_AREAS, COLUMNS_ONLY: ["source_file"]}),
         "row_accounting": dg.AssetIn(),
         "quarantine": dg.AssetIn(),
     },

@@ -58,6 +58,8 @@ def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
 
 PARTITION_FILTER = "filter_to_partition"
 """Input metadata naming the column an area-partitioned asset filters a pooled input on."""
+COLUMNS_ONLY = "columns"
+"""Input metadata listing the only columns an input needs (e.g. counting rows per file)."""
 
 
 class ParquetIOManager(dg.UPathIOManager):
@@ -76,11 +78,15 @@ class ParquetIOManager(dg.UPathIOManager):
         write_parquet_atomically(obj, Path(path))
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
-        column = (context.definition_metadata or {}).get(PARTITION_FILTER)
+        metadata = context.definition_metadata or {}
+        columns = metadata.get(COLUMNS_ONLY)
+        column = metadata.get(PARTITION_FILTER)
         if column and context.has_partition_key:
             # A partitioned asset reading a pooled one reads only its own rows.
-            return pd.read_parquet(Path(path), filters=[(column, "==", context.partition_key)])
-        return pd.read_parquet(Path(path))
+            return pd.read_parquet(
+                Path(path), columns=columns, filters=[(column, "==", context.partition_key)]
+            )
+        return pd.read_parquet(Path(path), columns=columns)
 
     def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
         return {"dagster/row_count": len(obj)}

@@ -5,6 +5,7 @@ import pandas as pd
 from upath import UPath
 
 from probation_pipeline.defs.resources import (
+    COLUMNS_ONLY,
     PARTITION_FILTER,
     ParquetIOManager,
     write_parquet_atomically,
@@ -33,3 +34,11 @@ def test_a_partitioned_reader_of_a_pooled_asset_gets_only_its_rows(tmp_path):
     assert filtered["n"].tolist() == [1, 3]
     whole = manager.load_from_path(dg.build_input_context(), UPath(path))
     assert len(whole) == 3
+
+
+def test_an_input_can_ask_for_some_columns_only(tmp_path):
+    path = tmp_path / "raw_extracts.parquet"
+    pd.DataFrame({"source_file": ["a.csv", "a.csv"], "case_id": ["x", "y"]}).to_parquet(path)
+    manager = ParquetIOManager(base_path=UPath(tmp_path))
+    context = dg.build_input_context(definition_metadata={COLUMNS_ONLY: ["source_file"]})
+    assert list(manager.load_from_path(context, UPath(path)).columns) == ["source_file"]
