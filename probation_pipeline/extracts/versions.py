@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from probation_pipeline.records.columns import POST_STAGE_COLUMNS, QUESTION_IDS
+
+# Judgements as the record names them: the seven questions, then the v3 post-stage extras.
+ANSWER_COLUMNS: tuple[str, ...] = (*QUESTION_IDS, *POST_STAGE_COLUMNS)
+
 # Canonical raw columns every adapter produces (strings; <NA> = blank). Personal fields
 # (case_ref, date_of_birth) are consumed by the reader and never leave it.
 CANONICAL_RAW_COLUMNS: tuple[str, ...] = (
@@ -28,29 +33,7 @@ CANONICAL_RAW_COLUMNS: tuple[str, ...] = (
     "rosh_level",
     "mappa_eligible",
     "mappa_category",
-    "barriers",
-    "diversity",
-    "desistance_pre",
-    "desistance_post",
-    "harm_public",
-    "harm_known_adults",
-    "harm_children",
-    "harm_public_post",
-    "harm_known_adults_post",
-    "harm_children_post",
-)
-
-ANSWER_COLUMNS: tuple[str, ...] = (
-    "barriers",
-    "diversity",
-    "desistance_pre",
-    "desistance_post",
-    "harm_public",
-    "harm_known_adults",
-    "harm_children",
-    "harm_public_post",
-    "harm_known_adults_post",
-    "harm_children_post",
+    *ANSWER_COLUMNS,
 )
 
 
