@@ -100,7 +100,8 @@ def summarise_checks(instance: dg.DagsterInstance, run_id: str) -> str:
         if "cells_matched" in metadata:
             detail = f"{metadata['cells_matched']}/{metadata['cells_compared']} published cells"
         elif metadata.get("applies") is False:
-            detail = str(metadata.get("reason", "does not apply"))
+            reason = str(metadata.get("reason", "does not apply"))
+            detail = reason if len(reason) <= 90 else reason[:89] + "…"
         elif "unaccounted rows" in metadata:
             detail = f"{metadata['unaccounted rows']} rows unaccounted for"
         else:
