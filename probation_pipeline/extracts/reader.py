@@ -13,7 +13,6 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -125,18 +124,31 @@ def _iter_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         raise UnreadableExtractError(path, reader.line_num, f"broken CSV: {error}") from None
 
 
-def _iso_date(value: str | None, fmt: str) -> str | None:
-    """ISO form of a date in the version's format; an unparseable value is returned unchanged."""
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, fmt).date().isoformat()
-    except ValueError:
-        return value
+def _iso_dates(text: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
+    """ISO form of dates written in the version's format, and the parsed dates.
+
+    A value that does not parse is kept as written, so that validation names it.
+    """
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    iso = parsed.dt.strftime("%Y-%m-%d").astype("string")
+    return iso.where(parsed.notna(), text), parsed
 
 
-def _completed_years(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
+    before_birthday = (on.dt.month < born.dt.month) | (
+        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
+    )
+    return (on.dt.year - born.dt.year - before_birthday.astype(int)).astype("Int64")
+
+
+def _join(problems: list[pd.Series], index: pd.Index) -> pd.Series:
+    """'; '-joined messages per row from message Series (<NA> where a row has none)."""
+    joined = pd.Series(pd.NA, index=index, dtype="string")
+    for messages in problems:
+        joined = joined.mask(messages.notna() & joined.isna(), messages).mask(
+            messages.notna() & joined.notna(), joined + "; " + messages
+        )
+    return joined
 
 
 def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
@@ -161,65 +173,84 @@ def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
         raise UnknownFormVersionError(
             path, 1, f"header matches no known form version (known: {known})"
         )
-    records = [
-        _adapt_row(file, version, line, values, pseudonymiser)
-        for line, values in rows
-        if any(v.strip() for v in values)  # a blank line is layout, not a case
-    ]
-    frame = pd.DataFrame.from_records(records, columns=list(RAW_EXTRACT_COLUMNS))
-    frame = frame.astype({c: "string" for c in RAW_EXTRACT_COLUMNS if c != "source_line"})
-    frame["source_line"] = frame["source_line"].astype("Int64")
+    # A blank line is layout, not a case.
+    kept = [(line, values) for line, values in rows if any(v.strip() for v in values)]
+    frame = _adapt_rows(file, version, kept, pseudonymiser)
     return ExtractRead(file=file, form_version=version.name, sha256=sha256, rows=frame)
 
 
-def _adapt_row(
+def _adapt_rows(
     file: ExtractFile,
     version: FormVersion,
-    line: int,
-    values: list[str],
+    rows: list[tuple[int, list[str]]],
     pseudonymiser: Pseudonymiser,
-) -> dict[str, object]:
-    problems: list[str] = []
-    if len(values) != len(version.header):
-        problems.append(f"expected {len(version.header)} fields, found {len(values)}")
-    cleaned = [v.strip() for v in values]
-    raw = {
-        canonical: (cleaned[i] if i < len(cleaned) and cleaned[i] else None)
-        for i, canonical in enumerate(version.columns.values())
-    }
-    record: dict[str, object] = {c: raw.get(c) for c in CANONICAL_RAW_COLUMNS}
+) -> pd.DataFrame:
+    """The file's rows in RAW_EXTRACT_COLUMNS, column by column (the reader's hot path)."""
+    width = len(version.header)
+    values = [row for _, row in rows]
+    padded = [row if len(row) == width else (row + [""] * width)[:width] for row in values]
+    # Arrow strings strip and compare in C++; the frame is handed on as ordinary strings.
+    text = pd.DataFrame(padded, columns=list(version.columns.values()), dtype="string[pyarrow]")
+    raw = pd.DataFrame(index=text.index)
+    for column in CANONICAL_RAW_COLUMNS:
+        if column in text:
+            stripped = text[column].str.strip()
+            raw[column] = stripped.mask(stripped == "").astype("string")
+        else:
+            raw[column] = pd.Series(pd.NA, index=text.index, dtype="string")
 
-    case_ref = record.pop("case_ref")
-    if case_ref is None or not CASE_REF_PATTERN.fullmatch(str(case_ref)):
-        problems.append("case reference is not one capital letter and six digits")
-    born_text = record.pop("date_of_birth")
+    counts = pd.Series([len(row) for row in values], index=text.index, dtype="Int64")
+    wrong_width = (f"expected {width} fields, found " + counts.astype("string")).where(
+        counts != width
+    )
+    case_ref = raw["case_ref"]
+    bad_ref = ~case_ref.str.fullmatch(CASE_REF_PATTERN.pattern).fillna(False).astype(bool)
+    problems = [
+        wrong_width,
+        pd.Series("case reference is not one capital letter and six digits", index=text.index)
+        .astype("string")
+        .where(bad_ref),
+    ]
 
-    for column in ("fieldwork_start", "sentence_date"):
-        record[column] = _iso_date(record[column], version.date_format)  # type: ignore[arg-type]
-    if born_text is not None:
-        born = _iso_date(born_text, version.date_format)  # type: ignore[arg-type]
-        sentenced = record["sentence_date"]
-        try:
-            age = _completed_years(date.fromisoformat(born), date.fromisoformat(sentenced))  # type: ignore[arg-type]
-            record["age"] = str(age)
-        except (TypeError, ValueError):
-            problems.append("date of birth or sentence date is not a date")
+    raw["fieldwork_start"], _ = _iso_dates(raw["fieldwork_start"], version.date_format)
+    raw["sentence_date"], sentenced = _iso_dates(raw["sentence_date"], version.date_format)
+    born_text = raw["date_of_birth"]
+    if born_text.notna().any():
+        born = pd.to_datetime(born_text, format=version.date_format, errors="coerce")
+        known = born.notna() & sentenced.notna()
+        ages = _completed_years(born[known], sentenced[known]).astype("string")
+        raw.loc[known, "age"] = ages
+        unusable = born_text.notna() & ~known
+        problems.append(
+            pd.Series("date of birth or sentence date is not a date", index=text.index)
+            .astype("string")
+            .where(unusable)
+        )
 
     for column in ANSWER_COLUMNS:
-        answer = record[column]
-        if answer is None or answer in version.not_applicable:
-            record[column] = None
-        else:
-            # An unknown spelling stays as it is, so that validation names it.
-            record[column] = version.answers.get(str(answer), answer)
+        answer = raw[column].mask(raw[column].isin(list(version.not_applicable)))
+        # An unknown spelling stays as it is, so that validation names it.
+        spelled = answer.map(version.answers, na_action="ignore").astype("string")
+        raw[column] = spelled.where(spelled.notna(), answer)
 
-    record.update(
-        area=file.area,
-        source_file=file.relative_name,
-        source_line=line,
-        form_version=version.name,
-        row_fingerprint=pseudonymiser.fingerprint(values),
-        case_id=pseudonymiser.case_id(case_ref or ""),
-        read_problem="; ".join(problems) or None,
+    ids: dict[str, str] = {}
+    frame = pd.DataFrame(
+        {
+            "area": file.area,
+            "source_file": file.relative_name,
+            "source_line": pd.array([line for line, _ in rows], dtype="Int64"),
+            "form_version": version.name,
+            "row_fingerprint": [pseudonymiser.fingerprint(row) for row in values],
+            "case_id": [
+                ids.setdefault(ref, pseudonymiser.case_id(ref))
+                for ref in case_ref.fillna("").tolist()
+            ],
+            "read_problem": _join(problems, text.index),
+        },
+        index=text.index,
     )
-    return record
+    for column in RAW_EXTRACT_COLUMNS:
+        if column not in frame:
+            frame[column] = raw[column]
+    frame = frame[list(RAW_EXTRACT_COLUMNS)]
+    return frame.astype({c: "string" for c in RAW_EXTRACT_COLUMNS if c != "source_line"})

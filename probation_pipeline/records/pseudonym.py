@@ -23,19 +23,23 @@ class Pseudonymiser:
     def __init__(self, key: str) -> None:
         if not key:
             raise ValueError(f"{KEY_ENV} is set but empty")
-        self._key = key.encode("utf-8")
+        # Keyed once; each digest copies the keyed state instead of re-deriving it from the key.
+        self._keyed = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:  # keep the key out of logs and tracebacks
         return "Pseudonymiser(key=<hidden>)"
 
     def case_id(self, case_ref: str) -> str:
         """A stable 20-hex-digit pseudonym of one case reference number."""
-        return hmac.new(self._key, case_ref.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+        digest = self._keyed.copy()
+        digest.update(case_ref.encode("utf-8"))
+        return digest.hexdigest()[:20]
 
     def fingerprint(self, values: Iterable[str]) -> str:
         """A keyed digest of a whole raw row, to tell exact duplicates without keeping the row."""
-        joined = "\x1f".join(values).encode("utf-8")
-        return hmac.new(self._key, joined, hashlib.sha256).hexdigest()
+        digest = self._keyed.copy()
+        digest.update("\x1f".join(values).encode("utf-8"))
+        return digest.hexdigest()
 
 
 def pseudonymiser_from_env() -> tuple[Pseudonymiser, bool]:
