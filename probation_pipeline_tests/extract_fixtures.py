@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from probation_pipeline.extracts.versions import V1, V2, V3
+from probation_pipeline.reference import Reference
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO / "data" / "reference"
@@ -55,7 +56,17 @@ def v2_row(inspection: str, case_ref: str, **changes: str) -> dict[str, str]:
         **V2_DEFAULTS,
     }
     row.update(changes)
+    if "provider_name" not in changes:
+        row["provider_name"] = provider_name(area, row["provider"])
     return row
+
+
+def provider_name(area: str, provider: str) -> str:
+    """`<contract package area> CRC` or `NPS <division>`, from the reference areas."""
+    areas = Reference(REFERENCE_DIR).pcc_areas.set_index("area_slug")
+    if provider == "NPS":
+        return f"NPS {areas.at[area, 'nps_division']}"
+    return f"{areas.at[area, 'contract_package_area']} CRC"
 
 
 def write_csv(

@@ -12,6 +12,7 @@ YES_NO = {"Yes": True, "No": False}
 INGEST_ONLY_COLUMNS: tuple[str, ...] = (
     "sentence_date",
     "pcc_area_matches",
+    "provider_name_matches",
     "inspection_matches_file",
     "read_problem",
     "value_problem",
@@ -97,6 +98,12 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     names = dict(
         zip(reference.pcc_areas["area_slug"], reference.pcc_areas["pcc_area"], strict=True)
     )
+    out["provider_name_matches"] = (
+        raw["provider_name"]
+        .eq(expected_provider_names(raw, reference))
+        .fillna(False)
+        .astype("boolean")
+    )
     out["pcc_area_matches"] = (
         raw["pcc_area"].eq(raw["area"].map(names)).fillna(False).astype("boolean")
     )
@@ -105,6 +112,19 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out["read_problem"] = raw["read_problem"].astype("string")
     out["value_problem"] = _join_problems(problems)
     return out[[*RECORD_COLUMNS, *INGEST_ONLY_COLUMNS]]
+
+
+def expected_provider_names(raw: pd.DataFrame, reference: Reference) -> pd.Series:
+    """The provider name each row should carry: `<contract package area> CRC` or `NPS <division>`.
+
+    <NA> where the area or provider is not known (other rules name those rows).
+    """
+    areas = reference.pcc_areas.set_index("area_slug")
+    crc = raw["area"].map(areas["contract_package_area"] + " CRC")
+    nps = raw["area"].map("NPS " + areas["nps_division"])
+    expected = pd.Series(pd.NA, index=raw.index, dtype="string")
+    expected = expected.mask(raw["provider"].eq("CRC").fillna(False), crc)
+    return expected.mask(raw["provider"].eq("NPS").fillna(False), nps).astype("string")
 
 
 def _join_problems(problems: pd.DataFrame) -> pd.Series:

@@ -105,6 +105,7 @@ class IngestedCaseSchema(CaseRecordSchema):
 
     sentence_date: Series[pd.Timestamp] = pa.Field(nullable=True)
     pcc_area_matches: Series[pd.BooleanDtype] = pa.Field(nullable=False)
+    provider_name_matches: Series[pd.BooleanDtype] = pa.Field(nullable=False)
     inspection_matches_file: Series[pd.BooleanDtype] = pa.Field(nullable=False)
     read_problem: Series[pd.StringDtype] = pa.Field(nullable=True)
     value_problem: Series[pd.StringDtype] = pa.Field(nullable=True)
@@ -128,6 +129,10 @@ class IngestedCaseSchema(CaseRecordSchema):
     @pa.dataframe_check(name="sentence_before_fieldwork")
     def sentence_before_fieldwork(cls, df: pd.DataFrame) -> Series[bool]:
         return df["sentence_date"].isna() | (df["sentence_date"] < df["fieldwork_start"])
+
+    @pa.check("provider_name_matches", name="provider_name_matches_area")
+    def provider_name_matches_area(cls, matches: Series[pd.BooleanDtype]) -> Series[bool]:
+        return matches.fillna(False).astype(bool)
 
     @pa.check("pcc_area_matches", name="pcc_area_matches_folder")
     def pcc_area_matches_folder(cls, matches: Series[pd.BooleanDtype]) -> Series[bool]:

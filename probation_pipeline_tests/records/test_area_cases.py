@@ -83,6 +83,7 @@ BROKEN_ROWS = {
     "diversity answer is not Yes/No": {"q_diversity": "Maybe"},
     "ethnicity is not an ONS 2011 label": {"ethnicity": "Martian"},
     "pcc_area_matches_folder": {"pcc_area": "Durham"},
+    "provider_name_matches_area": {"provider_name": "Durham Tees Valley CRC"},
     "inspection_id_matches_file": {"inspection_id": "gwent-2016-01"},
     "capital letter and six digits": {"case_ref": "123"},
     "sentence date is not a date": {"sentence_date": ""},
