@@ -121,9 +121,21 @@ def _keyed_changes(
     values = [column for column in value_candidates if column in shared]
     if not key or not values:
         return None
-    merged = before[key + values].merge(
-        after[key + values], on=key, how="outer", suffixes=("_before", "_after"), indicator=True
+    merged = (
+        before[key + values]
+        .assign(_row_before=range(len(before)))
+        .merge(
+            after[key + values].assign(_row_after=range(len(after))),
+            on=key,
+            how="outer",
+            suffixes=("_before", "_after"),
+            indicator=True,
+        )
     )
+    # An outer merge sorts its keys; list changes in the published order instead (Table 1 first),
+    # removed rows last.
+    order = merged["_row_after"].fillna(merged["_row_before"] + len(after))
+    merged = merged.iloc[order.argsort(kind="stable")].reset_index(drop=True)
     differs = pd.Series(False, index=merged.index)
     for column in values:
         differs |= merged[f"{column}_before"].fillna("") != merged[f"{column}_after"].fillna("")

@@ -97,3 +97,18 @@ def test_missing_file_is_reported_not_compared(tmp_path: Path) -> None:
     (tmp_path / "old" / "ratings.csv").unlink()
     text, summary = describe_changes(tmp_path / "old", tmp_path / "new", "old-id", "new-id", [])
     assert "Not compared: the file is missing" in text and summary.ratings_changed == 0
+
+
+def test_changed_cells_are_listed_in_published_order(tmp_path: Path) -> None:
+    columns = ["question_id", "variable", "level", "provider", "n", "yes", "pct_yes"]
+    cells = [("harm_children", "all", "All cases", "All"), ("barriers", "all", "All cases", "All")]
+    for name, n in (("old", 10), ("new", 12)):
+        _write(tmp_path / name, [("40", "22", "55.0")], "Good", "provider")
+        # Published order: Table 7 row first here, so it must be listed first.
+        pd.DataFrame([(*cell, n, 5, 50.0) for cell in cells], columns=columns).to_csv(
+            tmp_path / name / "judgement_tables.csv", index=False
+        )
+    inputs = [InputFile("raw/london/london-2017-10.csv", "a" * 64, 120)]
+    text, summary = describe_changes(tmp_path / "old", tmp_path / "new", "old-id", "new-id", inputs)
+    assert summary.cells_changed == 2
+    assert text.index("| harm_children |") < text.index("| barriers |")
