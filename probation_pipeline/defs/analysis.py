@@ -82,7 +82,8 @@ def reproduces_bulletin_2018_01(
     automation_condition=EAGER,
     ins=AREA_ROWS_ONLY,
     description="Tables 1-7 for one area's kept cases (from the pooled records, so a case "
-    "quarantined at pooling is not counted), for the area publications.",
+    "quarantined at pooling is not counted). For area work in the warehouse: not published, "
+    "since the national table minus the other areas would undo small-cell suppression.",
 )
 def area_judgement_tables(
     context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
