@@ -151,3 +151,20 @@ def test_a_badly_named_file_fails_only_its_area_and_unknown_folders_are_skipped(
         if e.dagster_event and e.dagster_event.is_step_failure
     ]
     assert any("gwent/gwent-january.csv" in m and "file name must be" in m for m in messages)
+
+
+def test_no_case_reference_or_birth_date_in_run_logs_or_metadata(data_dir):
+    _, instance, _ = _run(data_dir)
+    runs = instance.get_runs()
+    everything = " ".join(
+        f"{entry.user_message} {entry.dagster_event!r}"
+        for run in runs
+        for entry in instance.all_logs(run.run_id)
+    )
+    # The scan reaches metadata: the extract file names recorded by raw_extracts are in it.
+    assert "gwent/gwent-2017-01.csv" in everything and "content_digest" in everything
+    for run in runs:
+        for entry in instance.all_logs(run.run_id):
+            text = f"{entry.user_message} {entry.dagster_event!r}"
+            for secret in CASE_REFS + BIRTH_DATES:
+                assert secret not in text, (run.job_name, secret)
