@@ -29,6 +29,7 @@ from probation_pipeline.extracts.versions import (
     FormVersion,
     detect_form_version,
 )
+from probation_pipeline.records.problems import flag, join_problems
 from probation_pipeline.records.pseudonym import Pseudonymiser
 
 CASE_REF_PATTERN = re.compile(r"[A-Z][0-9]{6}")
@@ -141,16 +142,6 @@ def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
     return (on.dt.year - born.dt.year - before_birthday.astype(int)).astype("Int64")
 
 
-def _join(problems: list[pd.Series], index: pd.Index) -> pd.Series:
-    """'; '-joined messages per row from message Series (<NA> where a row has none)."""
-    joined = pd.Series(pd.NA, index=index, dtype="string")
-    for messages in problems:
-        joined = joined.mask(messages.notna() & joined.isna(), messages).mask(
-            messages.notna() & joined.notna(), joined + "; " + messages
-        )
-    return joined
-
-
 def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
     """Read one extract file of any known form version into RAW_EXTRACT_COLUMNS.
 
@@ -207,9 +198,7 @@ def _adapt_rows(
     bad_ref = ~case_ref.str.fullmatch(CASE_REF_PATTERN.pattern).fillna(False).astype(bool)
     problems = [
         wrong_width,
-        pd.Series("case reference is not one capital letter and six digits", index=text.index)
-        .astype("string")
-        .where(bad_ref),
+        flag(bad_ref, "case reference is not one capital letter and six digits"),
     ]
 
     raw["fieldwork_start"], _ = _iso_dates(raw["fieldwork_start"], version.date_format)
@@ -221,11 +210,7 @@ def _adapt_rows(
         ages = _completed_years(born[known], sentenced[known]).astype("string")
         raw.loc[known, "age"] = ages
         unusable = born_text.notna() & ~known
-        problems.append(
-            pd.Series("date of birth or sentence date is not a date", index=text.index)
-            .astype("string")
-            .where(unusable)
-        )
+        problems.append(flag(unusable, "date of birth or sentence date is not a date"))
 
     for column in ANSWER_COLUMNS:
         answer = raw[column].mask(raw[column].isin(list(version.not_applicable)))
@@ -245,7 +230,7 @@ def _adapt_rows(
                 ids.setdefault(ref, pseudonymiser.case_id(ref))
                 for ref in case_ref.fillna("").tolist()
             ],
-            "read_problem": _join(problems, text.index),
+            "read_problem": join_problems(problems, text.index),
         },
         index=text.index,
     )

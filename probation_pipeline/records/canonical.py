@@ -6,6 +6,7 @@ import pandas as pd
 
 from probation_pipeline.extracts.versions import ANSWER_COLUMNS
 from probation_pipeline.records.columns import RECORD_COLUMNS
+from probation_pipeline.records.problems import flag, join_problems
 from probation_pipeline.reference import Reference
 
 YES_NO = {"Yes": True, "No": False}
@@ -110,7 +111,9 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     stems = raw["source_file"].str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
     out["inspection_matches_file"] = raw["inspection_id"].eq(stems).fillna(False).astype("boolean")
     out["read_problem"] = raw["read_problem"].astype("string")
-    out["value_problem"] = _join_problems(problems)
+    out["value_problem"] = join_problems(
+        (flag(problems[message], message) for message in problems.columns), problems.index
+    )
     return out[[*RECORD_COLUMNS, *INGEST_ONLY_COLUMNS]]
 
 
@@ -125,13 +128,3 @@ def expected_provider_names(raw: pd.DataFrame, reference: Reference) -> pd.Serie
     expected = pd.Series(pd.NA, index=raw.index, dtype="string")
     expected = expected.mask(raw["provider"].eq("CRC").fillna(False), crc)
     return expected.mask(raw["provider"].eq("NPS").fillna(False), nps).astype("string")
-
-
-def _join_problems(problems: pd.DataFrame) -> pd.Series:
-    joined = pd.Series(pd.NA, index=problems.index, dtype="string")
-    for name in problems.columns:
-        flagged = problems[name].fillna(False).astype(bool)
-        joined = joined.mask(flagged & joined.isna(), name).mask(
-            flagged & joined.notna(), joined + "; " + name
-        )
-    return joined
