@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from probation_pipeline.digests import sha256_file
 from probation_pipeline.extracts.errors import ExtractNameError
 from probation_pipeline.extracts.reader import is_ignored_name, parse_extract_name
 
@@ -53,14 +54,6 @@ def content_digest(files: list[tuple[str, str]]) -> str:
     can tell that an area's current files are the ones last materialised.
     """
     return _digest([f"{name}:{sha}" for name, sha in sorted(files)])
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def plan_arrivals(
@@ -107,7 +100,7 @@ def plan_arrivals(
         before = previous.get(area)
         if before is not None and before.stat_digest == stat_digest:
             continue
-        digest = content_digest([(p.name, _file_sha256(p)) for p, _ in stats])
+        digest = content_digest([(p.name, sha256_file(p)) for p, _ in stats])
         plan.state[area] = AreaState(stat_digest, digest)
         if area not in partitions:
             plan.new_areas.append(area)

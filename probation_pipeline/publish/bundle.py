@@ -7,7 +7,6 @@ accounting, whatever produced it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from probation_pipeline.digests import sha256_file
 from probation_pipeline.records.columns import PERSONAL_COLUMNS
 
 
@@ -86,12 +86,8 @@ class InputFile:
     @classmethod
     def from_file(cls, path: Path, data_dir: Path, rows: int) -> InputFile:
         """Describe `path` (inside `data_dir`): its path relative to `data_dir` and its SHA-256."""
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
         return cls(
-            path.resolve().relative_to(data_dir.resolve()).as_posix(), digest.hexdigest(), rows
+            path.resolve().relative_to(data_dir.resolve()).as_posix(), sha256_file(path), rows
         )
 
 

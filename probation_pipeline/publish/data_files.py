@@ -6,12 +6,12 @@ These are the byte-reproducible part of a publication: the same bundle always gi
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from probation_pipeline.digests import sha256_file
 from probation_pipeline.publish.bundle import PublicationBundle
 
 DATA_FILE_STEMS: tuple[str, ...] = (
@@ -81,15 +81,6 @@ def write_data_files(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str,
         for path in (csv_path, parquet_path):
             digests[path.name] = sha256_file(path)
     return digests
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _withhold(frame: pd.DataFrame, rules: dict[str, tuple[str, ...]]) -> pd.DataFrame:

@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from probation_pipeline.digests import sha256_file
 from probation_pipeline.publish.bundle import PublicationBundle
 from probation_pipeline.publish.changes import CHANGES_NAME, ChangeSummary, describe_changes
-from probation_pipeline.publish.data_files import published_frames, sha256_file, write_data_files
+from probation_pipeline.publish.data_files import published_frames, write_data_files
 from probation_pipeline.publish.manifest import (
     MANIFEST_NAME,
     build_manifest,
