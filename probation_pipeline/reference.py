@@ -111,13 +111,13 @@ class Reference:
     def disclosure_config(self) -> dict[str, Any]:
         return yaml.safe_load((self.folder / "disclosure.yaml").read_text())
 
+    @cached_property
+    def operations_config(self) -> dict[str, Any]:
+        """Sensor and schedule settings (`operations.yaml`)."""
+        return yaml.safe_load((self.folder / "operations.yaml").read_text())
+
     def table_levels(self, variable: str) -> tuple[str, ...]:
         """Levels of a table variable in the bulletin's row order (as in bulletin_tables.csv)."""
         tables = self.bulletin_tables
         levels = tables.loc[tables["variable"] == variable, "level"]
         return tuple(dict.fromkeys(levels))
-
-
-def operations_config(folder: Path) -> dict[str, Any]:
-    """Sensor and schedule settings (`operations.yaml`)."""
-    return yaml.safe_load((folder / "operations.yaml").read_text())

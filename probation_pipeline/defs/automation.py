@@ -9,7 +9,7 @@ from probation_pipeline.defs.partitions import area_partitions
 from probation_pipeline.defs.resources import ProbationData
 from probation_pipeline.extracts.arrivals import decode_state, encode_state, plan_arrivals
 from probation_pipeline.paths import DataPaths
-from probation_pipeline.reference import operations_config
+from probation_pipeline.reference import Reference
 
 RAW_SENSOR = "raw_extract_sensor"
 AUTOMATION_SENSOR = "probation_automation"
@@ -104,7 +104,7 @@ def build_full_refresh_schedule(cron: str, timezone: str) -> dg.ScheduleDefiniti
 
 def build_automation(paths: DataPaths) -> dg.Definitions:
     """Sensors and schedules, with their settings from `reference/operations.yaml`."""
-    settings = operations_config(paths.reference)
+    settings = Reference(paths.reference).operations_config
     raw = settings["raw_sensor"]
     refresh = settings["full_refresh"]
     return dg.Definitions(
