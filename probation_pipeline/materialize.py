@@ -1,7 +1,8 @@
 """`python -m probation_pipeline.materialize`: build everything from the raw extracts.
 
 Registers a partition for every area folder under `raw/`, runs `area_job` for each area, then
-`national_job`, in the persistent instance of `DAGSTER_HOME` so the runs show in the UI.
+`national_job`, then `area_outputs_job` for each area that succeeded, in the persistent instance
+of `DAGSTER_HOME` so the runs show in the UI.
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ def materialize_all(
     instance: dg.DagsterInstance,
     run_ids: list[str] | None = None,
 ) -> dict[str, bool]:
-    """Run every area's partition, then the national assets; return success per run.
+    """Run every area's partition, the national assets, then each area's outputs.
 
-    The ids of the runs are appended to `run_ids` when it is given.
+    Returns success per run (areas by slug, `national`, `<area> outputs`). The national run's id,
+    whose check results `summarise_checks` reports, is appended to `run_ids` when it is given.
     """
     areas, warnings = areas_with_extracts(paths)
     for warning in warnings:
