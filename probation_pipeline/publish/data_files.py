@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from probation_pipeline.digests import sha256_file
@@ -51,13 +52,27 @@ def published_frames(bundle: PublicationBundle) -> dict[str, pd.DataFrame]:
     ratings = _withhold(bundle.ratings, {"pct_display": _RATING_WITHHELD_WITH_PCT})
     summaries = bundle.model_summaries.copy()
     summaries["selected"] = summaries["selected"].map(selected_as_text)
-    return {
+    frames = {
         "judgement_tables": tables,
         "ratings": ratings,
         "model_steps": bundle.model_steps.reset_index(drop=True),
         "model_coefficients": bundle.model_coefficients.reset_index(drop=True),
         "model_summaries": summaries,
     }
+    return {stem: finite_or_missing(frame) for stem, frame in frames.items()}
+
+
+def finite_or_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every infinite number made missing (shown as shorthand, never as inf).
+
+    Missing floats are written as empty CSV cells and Parquet nulls, never as NaN text.
+    """
+    result = frame.copy()
+    for column in result.columns:
+        values = result[column]
+        if pd.api.types.is_float_dtype(values.dtype):
+            result[column] = values.mask(values.isin([np.inf, -np.inf]))
+    return result
 
 
 def selected_as_text(selected: object) -> str:

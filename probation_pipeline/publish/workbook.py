@@ -54,6 +54,7 @@ _HEADINGS: dict[str, str] = {
     "nagelkerke_r2": "Nagelkerke R squared",
     "selected": "Variables selected",
     "summary_text": "Summary",
+    "note": "Why no estimate",
 }
 
 # Where the same column name means something else on one sheet.
@@ -251,6 +252,10 @@ def _fill_missing(frame: pd.DataFrame) -> pd.DataFrame:
     if "pct_display" in filled.columns:
         is_code = filled["pct_display"].map(is_shorthand).astype(bool)
         shorthand = shorthand.where(~is_code, filled["pct_display"])
+    if "note" in filled.columns:
+        # A model term with a note (e.g. separation) has no estimate: [x], the note says why.
+        noted = filled["note"].fillna("").astype(str).str.len() > 0
+        shorthand = shorthand.where(~noted, NOT_AVAILABLE)
     for column in filled.columns:
         missing = filled[column].isna()
         if missing.any():

@@ -7,6 +7,7 @@ provider) and returns publication-ready frames plus a plain-language sentence pe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,12 @@ import pandas as pd
 
 from probation_pipeline.reference import PROVIDERS, Reference
 from probation_pipeline.stats.levels import with_table_levels
-from probation_pipeline.stats.stepwise import StepwiseInputError, StepwiseResult, forward_stepwise
+from probation_pipeline.stats.stepwise import (
+    Coefficient,
+    StepwiseInputError,
+    StepwiseResult,
+    forward_stepwise,
+)
 
 DEFAULT_CANDIDATES: tuple[str, ...] = (
     "provider",
@@ -58,7 +64,24 @@ COEFFICIENT_COLUMNS: tuple[str, ...] = (
     "ci_lower",
     "ci_upper",
     "p_value",
+    "note",
 )
+"""`note` is empty for an estimated term and says why a term has no estimate otherwise."""
+COEFFICIENT_STATISTICS: tuple[str, ...] = (
+    "estimate",
+    "std_error",
+    "odds_ratio",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+)
+INESTIMABLE_STD_ERROR = 100.0
+"""A log-odds standard error above this marks a term that separation left without an estimate:
+its odds-ratio interval would run from below e^-196 to above e^196."""
+SEPARATION_NOTE = (
+    "not estimable: (quasi-)complete separation (a subgroup's answers were all the same)"
+)
+NO_ESTIMATE_NOTE = "not estimable: the fit gave no finite value"
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "question_id",
     "n_used",
@@ -214,9 +237,15 @@ def summarise_selection(
 def summarise_result(result: StepwiseResult, labels: Mapping[str, str] = VARIABLE_LABELS) -> str:
     """`summarise_selection` of a result, or why there is no model."""
     if not result.steps and not result.coefficients:
+        if result.n_used == 0:
+            return (
+                "No model was fitted: no case answered the question with every subgroup "
+                "variable known."
+            )
         return (
-            f"No model was fitted: {result.n_used} cases answered the question and had every "
-            "variable known, and their answers were all the same or there were none."
+            f"No model was fitted: all {result.n_used} cases that answered the question (with "
+            "every subgroup variable known) gave the same answer, so there is no difference "
+            "to test."
         )
     return summarise_selection(result.selected, labels)
 
@@ -248,23 +277,36 @@ def _steps_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
     )
 
 
+def inestimable_note(coefficient: Coefficient, separated: bool) -> str:
+    """Why `coefficient` has no usable estimate, or "" when it has one.
+
+    A term is inestimable when any of its statistics is not finite, or when its standard error
+    exceeds INESTIMABLE_STD_ERROR (what (quasi-)separation does to a finite-iteration fit).
+    `separated` says whether the fit warned of separation (it chooses the note's wording).
+    """
+    values = [getattr(coefficient, name) for name in COEFFICIENT_STATISTICS]
+    finite = all(math.isfinite(value) for value in values)
+    if finite and coefficient.std_error <= INESTIMABLE_STD_ERROR:
+        return ""
+    return SEPARATION_NOTE if separated or finite else NO_ESTIMATE_NOTE
+
+
 def _coefficients_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
-    rows = [
-        {
-            "question_id": question,
-            "term": c.term,
-            "estimate": c.estimate,
-            "std_error": c.std_error,
-            "odds_ratio": c.odds_ratio,
-            "ci_lower": c.ci_lower,
-            "ci_upper": c.ci_upper,
-            "p_value": c.p_value,
-        }
-        for question, result in results.items()
-        for c in result.coefficients
-    ]
+    rows = []
+    for question, result in results.items():
+        separated = any("separation" in message for message in result.warnings)
+        for c in result.coefficients:
+            note = inestimable_note(c, separated)
+            statistics = {name: getattr(c, name) for name in COEFFICIENT_STATISTICS}
+            if note:
+                # Published as shorthand with the note, never as a NaN or an infinity.
+                statistics = dict.fromkeys(COEFFICIENT_STATISTICS, math.nan)
+            rows.append({"question_id": question, "term": c.term, **statistics, "note": note})
     frame = pd.DataFrame(rows, columns=list(COEFFICIENT_COLUMNS))
-    return frame.astype({"question_id": "string", "term": "string"})
+    return frame.astype(
+        {"question_id": "string", "term": "string", "note": "string"}
+        | dict.fromkeys(COEFFICIENT_STATISTICS, "float64")
+    )
 
 
 def _summaries_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from probation_pipeline.publish.data_files import published_frames
+from probation_pipeline.publish.data_files import published_frames, write_data_files
 from probation_pipeline.publish.workbook import write_workbook
 from probation_pipeline_tests.publish.conftest import make_bundle
 
@@ -119,3 +121,29 @@ def test_coefficient_intervals_are_not_rounded(workbook_path: Path) -> None:
     rows = _rows(workbook_path, "Model_coefficients")
     header = next(row for row in rows if row[0] == "Question")
     assert "Odds ratio 95% interval lower" in header
+
+
+def test_inestimable_and_infinite_model_values_become_shorthand(tmp_path: Path) -> None:
+    bundle = make_bundle()
+    coefficients = bundle.model_coefficients.copy()
+    coefficients["note"] = ""
+    # An inestimable term as the models mark it, and an infinity that slipped through.
+    separated = coefficients.index[1]
+    coefficients.loc[separated, ["estimate", "std_error", "odds_ratio", "ci_lower"]] = math.nan
+    coefficients.loc[separated, ["ci_upper", "p_value"]] = math.nan
+    coefficients.loc[separated, "note"] = "not estimable: (quasi-)complete separation"
+    coefficients.loc[coefficients.index[2], "ci_upper"] = math.inf
+    bundle = dataclasses.replace(bundle, model_coefficients=coefficients)
+    frames = published_frames(bundle)
+    path = tmp_path / "tables.xlsx"
+    write_workbook(bundle, frames, "2017-10-abcdef012345", path)
+    rows = _rows(path, "Model_coefficients")
+    header = next(row for row in rows if row[0] == "Question")
+    body = rows[rows.index(header) + 1 :]
+    assert body[1][2:8] == ("[x]",) * 6
+    assert body[1][header.index("Why no estimate")].startswith("not estimable")
+    assert body[2][header.index("Odds ratio 95% interval upper")] == "[z]"
+    numbers = [value for row in body for value in row if isinstance(value, float)]
+    assert numbers and all(math.isfinite(value) for value in numbers)
+    write_data_files(frames, tmp_path)
+    assert "inf" not in (tmp_path / "model_coefficients.csv").read_text()

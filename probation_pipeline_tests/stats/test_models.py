@@ -14,6 +14,7 @@ from probation_pipeline.records.columns import QUESTION_IDS
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.models import (
     COEFFICIENT_COLUMNS,
+    COEFFICIENT_STATISTICS,
     STEP_COLUMNS,
     SUMMARY_COLUMNS,
     UnknownLevelError,
@@ -197,3 +198,44 @@ def test_summary_text_follows_the_selection(models):
         selected = tuple(row.selected.split("; ")) if row.selected else ()
         assert row.summary_text == summarise_selection(selected)
         assert 0 < row.nagelkerke_r2 < 1
+
+
+def _fit_quietly(records: pd.DataFrame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_assessment_models(records, REFERENCE, CANDIDATES)
+
+
+def test_separated_terms_have_a_note_and_no_infinite_or_huge_values():
+    records = synthetic_records(n=600, seed=5)
+    # Every NPS case answers barriers yes: provider separates the outcome completely.
+    records.loc[records["provider"] == "NPS", "barriers"] = True
+    fitted = _fit_quietly(records)
+    barriers = fitted.coefficients[fitted.coefficients["question_id"] == "barriers"]
+    provider = barriers[barriers["term"].str.startswith("provider")]
+    assert len(provider) == 1
+    assert provider["note"].iloc[0].startswith("not estimable: (quasi-)complete separation")
+    assert provider[list(COEFFICIENT_STATISTICS)].isna().all(axis=None)
+    numbers = fitted.coefficients[list(COEFFICIENT_STATISTICS)].to_numpy(dtype=float)
+    assert not np.isinf(numbers).any()
+    # Every estimate left is a usable one; the others carry their note.
+    estimated = fitted.coefficients["note"] == ""
+    assert (fitted.coefficients.loc[estimated, "std_error"] <= 100).all()
+    assert fitted.coefficients.loc[~estimated, list(COEFFICIENT_STATISTICS)].isna().all(axis=None)
+
+
+def test_estimable_terms_have_an_empty_note(models):
+    assert (models.coefficients["note"] == "").all()
+
+
+def test_question_with_no_answers_or_a_constant_outcome_says_so():
+    records = synthetic_records(n=300, seed=9)
+    records["barriers"] = pd.array([pd.NA] * len(records), dtype="boolean")
+    records["diversity"] = pd.array([True] * len(records), dtype="boolean")
+    fitted = _fit_quietly(records)
+    summaries = fitted.summaries.set_index("question_id")
+    assert "no case answered the question" in summaries.loc["barriers", "summary_text"]
+    assert "gave the same answer" in summaries.loc["diversity", "summary_text"]
+    assert fitted.coefficients[
+        fitted.coefficients["question_id"].isin(["barriers", "diversity"])
+    ].empty
