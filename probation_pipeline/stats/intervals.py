@@ -1,15 +1,16 @@
 """Wilson score intervals for binomial proportions, vectorised.
 
 The Wilson interval behaves well at the small bases and extreme shares of area tables (it never
-leaves [0, 1] and is not degenerate at 0% or 100%), which the normal approximation does not. It is
-the same interval as `statsmodels.stats.proportion.proportion_confint(method="wilson")`.
+leaves [0, 1] and is not degenerate at 0% or 100%), which the normal approximation does not. The
+arithmetic is statsmodels' `proportion_confint(method="wilson")`; this module only adds the
+conventions the tables need (validation, NaN without cases, exact 0 and 1 at the extremes).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
 
 
 def wilson_interval(
@@ -23,21 +24,18 @@ def wilson_interval(
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    k = np.asarray(successes, dtype=float)
-    m = np.asarray(n, dtype=float)
-    k, m = np.broadcast_arrays(k, m)
+    k, m = np.broadcast_arrays(np.asarray(successes, dtype=float), np.asarray(n, dtype=float))
     known = ~(np.isnan(k) | np.isnan(m))
     if np.any((k[known] < 0) | (k[known] > m[known])):
         raise ValueError("successes must lie between 0 and n")
-    z = norm.ppf(1 - (1 - confidence) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / m
-        denominator = 1 + z**2 / m
-        centre = (p + z**2 / (2 * m)) / denominator
-        half_width = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denominator
-        # At 0% and 100% the bound is exactly 0 or 1; floating error would leave 1e-17.
-        lower = np.where(k == 0, 0.0, np.clip(centre - half_width, 0.0, 1.0))
-        upper = np.where(k == m, 1.0, np.clip(centre + half_width, 0.0, 1.0))
-        lower = np.where(m > 0, lower, np.nan)
-        upper = np.where(m > 0, upper, np.nan)
+    with_cases = known & (m > 0)
+    lower = np.full(k.shape, np.nan)
+    upper = np.full(k.shape, np.nan)
+    low, high = proportion_confint(
+        k[with_cases], m[with_cases], alpha=1 - confidence, method="wilson"
+    )
+    # At 0% and 100% the bound is exactly 0 or 1; floating error would leave 1e-17.
+    kk, mm = k[with_cases], m[with_cases]
+    lower[with_cases] = np.where(kk == 0, 0.0, np.clip(low, 0.0, 1.0))
+    upper[with_cases] = np.where(kk == mm, 1.0, np.clip(high, 0.0, 1.0))
     return lower, upper
