@@ -8,11 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from probation_pipeline.publish.bundle import Headline, InputFile, PublicationBundle, RowAccounting
-from probation_pipeline.ratings.disclosure import (
-    apply_disclosure_control,
-    apply_ratings_disclosure,
-)
+from probation_pipeline.ratings.disclosure import apply_ratings_disclosure
 from probation_pipeline.reference import Reference
+from probation_pipeline.stats.disclosure import apply_disclosure_control
 from probation_pipeline.stats.tables import render_bulletin_layout
 
 HIGH_ROSH = ("High", "Very high")

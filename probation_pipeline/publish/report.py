@@ -28,7 +28,7 @@ from probation_pipeline.publish.charts import (
     ratings_intervals_svg,
 )
 from probation_pipeline.publish.data_files import is_shorthand, selected_as_text
-from probation_pipeline.ratings.disclosure import CONFIDENTIAL
+from probation_pipeline.stats.disclosure import CONFIDENTIAL
 from probation_pipeline.stats.models import VARIABLE_LABELS
 
 HEADLINE_LABELS: dict[str, str] = {

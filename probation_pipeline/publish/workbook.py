@@ -19,7 +19,7 @@ import pandas as pd
 
 from probation_pipeline.publish.bundle import PublicationBundle, layout_for_display
 from probation_pipeline.publish.data_files import is_shorthand
-from probation_pipeline.ratings.disclosure import NOT_APPLICABLE, NOT_AVAILABLE
+from probation_pipeline.stats.disclosure import NOT_APPLICABLE, NOT_AVAILABLE
 
 # Readable headings for the tidy sheets; unknown columns keep their name.
 _HEADINGS: dict[str, str] = {

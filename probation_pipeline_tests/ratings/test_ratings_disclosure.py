@@ -12,14 +12,12 @@ from hypothesis import strategies as st
 
 from probation_pipeline.publish.writer import publish_publication
 from probation_pipeline.ratings.disclosure import (
-    CONFIDENTIAL,
-    NOT_AVAILABLE,
     OVERALL_WITHHELD_COLUMNS,
     RATING_WITHHELD_COLUMNS,
-    DisclosureConfigError,
     apply_ratings_disclosure,
 )
 from probation_pipeline.ratings.rules import rate_providers
+from probation_pipeline.stats.disclosure import CONFIDENTIAL, NOT_AVAILABLE, DisclosureConfigError
 from probation_pipeline_tests.publish.conftest import REFERENCE, make_bundle
 
 # Two key areas of one question each, so each (area, provider, key area) count is set directly.

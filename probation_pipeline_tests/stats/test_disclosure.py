@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probation_pipeline.ratings.disclosure import (
+from probation_pipeline.stats.disclosure import (
     DisclosureConfigError,
     IncompleteRowError,
     apply_disclosure_control,
