@@ -71,6 +71,8 @@ def materialize_all(
         )
         outcome[area] = result.success
         print(f"  area {area:<24} {'ok' if result.success else 'FAILED'}", flush=True)
+        for message in failure_messages(result):
+            print(f"    {message}", flush=True)
     result = defs.resolve_job_def(NATIONAL_JOB).execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET
     )
@@ -93,6 +95,19 @@ def materialize_all(
     return outcome
 
 
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """What each failed step of `result` said (a Failure's description, else the error)."""
+    messages = []
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        if data.user_failure_data is not None and data.user_failure_data.description:
+            text = data.user_failure_data.description
+        else:
+            text = data.error.message.strip() if data.error else "step failed"
+        messages.extend(f"{event.step_key}: {line}" for line in text.splitlines() if line)
+    return messages
+
+
 def summarise_checks(instance: dg.DagsterInstance, run_id: str) -> str:
     """One line per asset check evaluated in the run: name, outcome and its key figure."""
     lines = []
@@ -104,6 +119,8 @@ def summarise_checks(instance: dg.DagsterInstance, run_id: str) -> str:
         elif metadata.get("applies") is False:
             reason = str(metadata.get("reason", "does not apply"))
             detail = reason if len(reason) <= 90 else reason[:89] + "…"
+        elif metadata.get("missing", "none") != "none":
+            detail = f"no inspection in force for {metadata['missing']}"
         elif "unaccounted rows" in metadata:
             detail = f"{metadata['unaccounted rows']} rows unaccounted for"
         else:
@@ -154,6 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     failed = [name for name, ok in outcome.items() if not ok]
     if failed:
         print(f"Failed: {', '.join(failed)} (see `make ui` for the run logs)", file=sys.stderr)
+        unfit = [name for name in failed if name != "national" and " " not in name]
+        if unfit:
+            # docs/decisions.md: an area not fit to publish leaves what was in force in force.
+            print(
+                f"Not fit to publish: {', '.join(unfit)}: new extracts not used; each area keeps "
+                "its previous inspection, and without one the publication is not rebuilt",
+                file=sys.stderr,
+            )
         return 1
     return 0
 

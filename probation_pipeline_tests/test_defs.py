@@ -34,6 +34,7 @@ EXPECTED_CHECKS = {
     ("judgement_tables", "reproduces_bulletin_2018_01"),
     ("case_records", "case_records_match_schema"),
     ("case_records", "row_accounting_closes"),
+    ("case_records", "every_area_in_force"),
 }
 AREA_PARTITIONED = {
     "raw_extracts",

@@ -6,8 +6,9 @@ import pandas as pd
 from probation_pipeline.defs.partitions import area_partitions
 from probation_pipeline.defs.resources import ProbationData, PseudonymKey
 from probation_pipeline.extracts.arrivals import content_digest
+from probation_pipeline.extracts.contents import read_area_extracts
 from probation_pipeline.extracts.errors import ExtractError
-from probation_pipeline.extracts.reader import RAW_EXTRACT_COLUMNS, list_extract_files, read_extract
+from probation_pipeline.extracts.reader import RAW_EXTRACT_COLUMNS, list_extract_files
 
 OWNERS = ["team:research-and-analysis"]
 
@@ -33,12 +34,18 @@ def raw_extracts(
         files = list_extract_files(data.paths.raw, area)
         if not files:
             raise dg.Failure(description=f"no extract files in {data.paths.raw / area}")
-        reads = [read_extract(file.path, pseudonymiser) for file in files]
+        reads, errors = read_area_extracts(files, pseudonymiser, data.reference())
     except ExtractError as error:
+        errors = [error]
+    if errors:
         raise dg.Failure(
-            description=f"Cannot read extract {error}",
-            metadata={"file": error.path, "line": error.line, "problem": error.problem},
-        ) from None
+            description="\n".join(f"Cannot read extract {error}" for error in errors),
+            metadata={
+                "file": ", ".join(error.path for error in errors),
+                "line": errors[0].line,
+                "problem": " | ".join(error.problem for error in errors),
+            },
+        )
     summary = pd.DataFrame(
         {
             "file": [r.file.relative_name for r in reads],

@@ -10,8 +10,10 @@ from dagster_pandera import pandera_schema_to_dagster_type
 from probation_pipeline.defs.ingest import OWNERS
 from probation_pipeline.defs.partitions import area_partitions
 from probation_pipeline.defs.resources import COLUMNS_ONLY, ProbationData
+from probation_pipeline.extracts.reader import areas_with_extract_files
 from probation_pipeline.records.accounting import unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
+from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.schema import CaseRecordSchema
 
@@ -63,6 +65,18 @@ def area_records(
 ):
     area = context.partition_key
     result = prepare_area_cases(area, raw_extracts, data.reference())
+    gate = FitnessGate.load(data.paths.reference)
+    unfit = assess_area(area, raw_extracts, result, gate)
+    if unfit is not None:
+        # Nothing is written: the area's previous inspection stays in force.
+        raise dg.Failure(
+            description=unfit.describe(gate),
+            metadata={
+                "file": ", ".join(unfit.files),
+                "share_quarantined": round(unfit.share, 4),
+                "rules": dg.MetadataValue.md(_rule_counts(result.quarantine)),
+            },
+        )
     accounting = result.accounting.iloc[0]
     yield dg.Output(
         result.cases,
@@ -220,4 +234,33 @@ def row_accounting_closes(
             "unaccounted rows": gap,
             "areas not closing": ", ".join(per_area_open) or "none",
         },
+    )
+
+
+@dg.asset_check(
+    asset="case_records",
+    blocking=True,
+    description="Every area with extracts under raw/ is in the pooled records: an area whose "
+    "extracts have never passed (unreadable, contradictory or not fit to publish) blocks the "
+    "publication instead of going silently missing.",
+    additional_ins={"area_accounting": dg.AssetIn(metadata=ALLOW_MISSING_AREAS)},
+)
+def every_area_in_force(
+    data: ProbationData, area_accounting: dict[str, pd.DataFrame]
+) -> dg.AssetCheckResult:
+    expected = areas_with_extract_files(data.paths.raw, data.reference().area_slugs)
+    missing = sorted(set(expected) - set(area_accounting))
+    return dg.AssetCheckResult(
+        passed=not missing,
+        metadata={
+            "areas_expected": len(expected),
+            "areas_in_force": len(set(expected) & set(area_accounting)),
+            "missing": ", ".join(missing) or "none",
+        },
+        description=(
+            f"no inspection in force for {', '.join(missing)}: their extracts failed (see the "
+            "area runs); the publication is not rebuilt without them"
+            if missing
+            else None
+        ),
     )

@@ -25,3 +25,8 @@ class UnknownFormVersionError(ExtractError):
 
 class ExtractNameError(ExtractError):
     """The file name or folder does not follow `<area_slug>/<area_slug>-<YYYY-MM>.csv`."""
+
+
+class ExtractContentError(ExtractError):
+    """The file reads, but as a whole it is wrong: no case rows, a repeated header, or rows
+    whose inspection or area contradict the file's name or folder."""

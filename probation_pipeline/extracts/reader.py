@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from probation_pipeline.extracts.contents import check_text_bytes
 from probation_pipeline.extracts.errors import (
     ExtractNameError,
     UnknownFormVersionError,
@@ -25,9 +26,9 @@ from probation_pipeline.extracts.errors import (
 from probation_pipeline.extracts.versions import (
     ANSWER_COLUMNS,
     CANONICAL_RAW_COLUMNS,
-    FORM_VERSIONS,
     FormVersion,
     detect_form_version,
+    diagnose_header,
 )
 from probation_pipeline.records.problems import flag, join_problems
 from probation_pipeline.records.pseudonym import Pseudonymiser
@@ -89,6 +90,19 @@ def parse_extract_name(path: Path) -> ExtractFile:
             path, 0, f"file name must be '{area}-YYYY-MM.csv' (area folder '{area}')"
         )
     return ExtractFile(path=path, area=area, inspection_id=path.stem)
+
+
+def areas_with_extract_files(raw_dir: Path, known: frozenset[str]) -> list[str]:
+    """Known area folders under `raw_dir` holding at least one extract file (sorted)."""
+    if not raw_dir.is_dir():
+        return []
+    return sorted(
+        folder.name
+        for folder in raw_dir.iterdir()
+        if folder.is_dir()
+        and folder.name in known
+        and any(f.is_file() and not is_ignored_name(f.name) for f in folder.iterdir())
+    )
 
 
 def list_extract_files(raw_dir: Path, area: str | None = None) -> list[ExtractFile]:
@@ -153,6 +167,7 @@ def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
     file = parse_extract_name(path)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
+    check_text_bytes(path, data)
     rows = _iter_rows(path, _decode(path, data))
     first = next(rows, None)
     if first is None:
@@ -160,10 +175,7 @@ def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
     _, header = first
     version = detect_form_version(tuple(header))
     if version is None:
-        known = "; ".join(f"{v.name}: {', '.join(v.header[:4])}, ..." for v in FORM_VERSIONS)
-        raise UnknownFormVersionError(
-            path, 1, f"header matches no known form version (known: {known})"
-        )
+        raise UnknownFormVersionError(path, 1, diagnose_header(tuple(header)).describe())
     # A blank line is layout, not a case.
     kept = [(line, values) for line, values in rows if any(v.strip() for v in values)]
     frame = _adapt_rows(file, version, kept, pseudonymiser)

@@ -166,3 +166,82 @@ def detect_form_version(header: tuple[str, ...]) -> FormVersion | None:
         if cleaned == version.header:
             return version
     return None
+
+
+@dataclass(frozen=True)
+class HeaderDiagnosis:
+    """How a header row differs from the form version it is nearest to.
+
+    `missing` are the version's columns absent from the header, `unexpected` the header's columns
+    the version does not have (both in file order), `duplicated` the names given more than once.
+    `out_of_order` is set when the names are the version's but in another order.
+    """
+
+    nearest: FormVersion
+    missing: tuple[str, ...]
+    unexpected: tuple[str, ...]
+    duplicated: tuple[str, ...]
+    out_of_order: bool
+
+    def describe(self) -> str:
+        """One sentence naming the nearest version and every column that is wrong."""
+        parts = []
+        if self.unexpected:
+            parts.append(f"unexpected column(s) {_names(self.unexpected)}")
+        if self.missing:
+            parts.append(f"missing column(s) {_names(self.missing)}")
+        if self.duplicated:
+            parts.append(f"repeated column(s) {_names(self.duplicated)}")
+        if self.out_of_order and not parts:
+            parts.append("the columns are the version's but in another order")
+        hints = [
+            f"{found!r} looks like {wanted!r}"
+            for found in self.unexpected
+            for wanted in self.missing
+            if _loose(found) == _loose(wanted)
+        ]
+        if hints:
+            parts.append(f"(spelling: {', '.join(hints)})")
+        known = len(self.nearest.header) - len(self.missing)
+        return (
+            f"header matches no known form version; nearest is {self.nearest.name} "
+            f"({known} of its {len(self.nearest.header)} columns present): {'; '.join(parts)}. "
+            "Unknown columns are not ignored: export the file in a known form version"
+        )
+
+
+def _names(columns: tuple[str, ...]) -> str:
+    return ", ".join(repr(column) for column in columns)
+
+
+def _loose(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def diagnose_header(header: tuple[str, ...]) -> HeaderDiagnosis:
+    """The nearest form version to `header` and the columns that differ from it.
+
+    Nearest = most columns in common, then fewest unexpected ones, then the newest version.
+    """
+    cleaned = tuple(name.strip() for name in header)
+    present = set(cleaned)
+
+    def score(version: FormVersion) -> tuple[int, int, int]:
+        common = len(present & set(version.header))
+        return common, -len(present - set(version.header)), FORM_VERSIONS.index(version)
+
+    nearest = max(FORM_VERSIONS, key=score)
+    expected = set(nearest.header)
+    seen: set[str] = set()
+    duplicated = []
+    for name in cleaned:
+        if name in seen and name not in duplicated:
+            duplicated.append(name)
+        seen.add(name)
+    return HeaderDiagnosis(
+        nearest=nearest,
+        missing=tuple(name for name in nearest.header if name not in present),
+        unexpected=tuple(dict.fromkeys(name for name in cleaned if name not in expected)),
+        duplicated=tuple(duplicated),
+        out_of_order=cleaned != nearest.header and sorted(cleaned) == sorted(nearest.header),
+    )
