@@ -57,7 +57,10 @@ class Daemon:
 def root(tmp_path) -> Path:
     root = new_data_dir(tmp_path / "data")
     _land(root / "raw", "gwent-2017-01", ["K000001", "K000002"])
-    _land(root / "raw", "durham-2016-04", ["D000001"], pcc_area="Durham")
+    # A valid case: the gate fails an area that keeps none (sentenced before fieldwork).
+    _land(
+        root / "raw", "durham-2016-04", ["D000001"], pcc_area="Durham", sentence_date="2016-01-04"
+    )
     return root
 
 
