@@ -51,6 +51,7 @@ def test_every_check_passes_on_the_sample(sample_run):
     evaluations = check_evaluations(sample_run.instance)
     assert set(evaluations) == {
         "case_records_match_schema",
+        "every_area_in_force",
         "row_accounting_closes",
         "reproduces_bulletin_2018_01",
         "models_fit_cleanly",
