@@ -29,9 +29,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-$(DAGSTER_HOME)/dagster.yaml:
+# The local instance settings (run queue, concurrency pool); rewritten when dagster-local.yaml changes.
+$(DAGSTER_HOME)/dagster.yaml: dagster-local.yaml
 	@mkdir -p $(DAGSTER_HOME)
-	@printf 'telemetry:\n  enabled: false\n' > $@
+	@cp dagster-local.yaml $@
 
 ## run: materialise every asset on the shipped sample and write the publication
 run: install $(DAGSTER_HOME)/dagster.yaml

@@ -14,8 +14,9 @@ import sys
 import dagster as dg
 import pandas as pd
 
-from probation_pipeline.defs.jobs import AREA_JOB, AREA_OUTPUTS_JOB, NATIONAL_JOB
-from probation_pipeline.defs.partitions import area_partitions
+from probation_pipeline.defs.automation import TRIGGER_TAG
+from probation_pipeline.defs.jobs import AREA_JOB, NATIONAL_JOB
+from probation_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, area_partitions
 from probation_pipeline.extracts.reader import is_ignored_name
 from probation_pipeline.paths import DataPaths
 from probation_pipeline.records.pseudonym import KEY_ENV
@@ -51,10 +52,12 @@ def materialize_all(
     instance: dg.DagsterInstance,
     run_ids: list[str] | None = None,
 ) -> dict[str, bool]:
-    """Run every area's partition, the national assets, then each area's outputs.
+    """Run every area in one `area_job` run, then `national_job` once.
 
-    Returns success per run (areas by slug, `national`, `<area> outputs`). The national run's id,
-    whose check results `summarise_checks` reports, is appended to `run_ids` when it is given.
+    When the all-areas run fails (an unreadable file, say), each area is rerun on its own, so
+    that one area's bad file fails only that area and the others are pooled. Returns success per
+    area (by slug) and `national`. The national run's id, whose check results `summarise_checks`
+    reports, is appended to `run_ids` when it is given.
     """
     areas, warnings = areas_with_extracts(paths)
     for warning in warnings:
@@ -65,40 +68,47 @@ def materialize_all(
         instance.add_dynamic_partitions(area_partitions.name, new)
     outcome: dict[str, bool] = {}
     area_job = defs.resolve_job_def(AREA_JOB)
-    for area in areas:
+
+    messages: dict[str, list[str]] = {}
+
+    def run_areas(selected: list[str]) -> bool:
+        tags = {RANGE_START_TAG: selected[0], RANGE_END_TAG: selected[-1]}
+        if len(selected) == 1:
+            tags = {"dagster/partition": selected[0]}
         result = area_job.execute_in_process(
-            instance=instance, partition_key=area, raise_on_error=False, run_config=QUIET
+            instance=instance,
+            tags={**tags, TRIGGER_TAG: "make run"},
+            raise_on_error=False,
+            run_config=QUIET,
         )
-        outcome[area] = result.success
-        print(f"  area {area:<24} {'ok' if result.success else 'FAILED'}", flush=True)
-        for message in failure_messages(result):
+        if len(selected) == 1:
+            messages[selected[0]] = failure_messages(instance, result.run_id)
+        return result.success
+
+    if areas and _contiguous(instance, areas) and run_areas(areas):
+        outcome.update(dict.fromkeys(areas, True))
+    else:
+        for area in areas:
+            outcome[area] = run_areas([area])
+    for area in areas:
+        print(f"  area {area:<24} {'ok' if outcome[area] else 'FAILED'}", flush=True)
+        for message in messages.get(area, []):
             print(f"    {message}", flush=True)
     result = defs.resolve_job_def(NATIONAL_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET
+        instance=instance, raise_on_error=False, run_config=QUIET, tags={TRIGGER_TAG: "make run"}
     )
     outcome["national"] = result.success
     if run_ids is not None:
         run_ids.append(result.run_id)
     print(f"  national outputs            {'ok' if result.success else 'FAILED'}", flush=True)
-    if result.success:
-        outputs_job = defs.resolve_job_def(AREA_OUTPUTS_JOB)
-        for area in areas:
-            if outcome[area]:
-                done = outputs_job.execute_in_process(
-                    instance=instance, partition_key=area, raise_on_error=False, run_config=QUIET
-                )
-                outcome[f"{area} outputs"] = done.success
-        failed = [a for a in areas if outcome.get(f"{a} outputs") is False]
-        print(
-            f"  area tables and ratings     {'ok' if not failed else 'FAILED: ' + ', '.join(failed)}"
-        )
     return outcome
 
 
-def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    """What each failed step of `result` said (a Failure's description, else the error)."""
+def failure_messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """What each failed step of the run said (a Failure's description, else the error)."""
     messages = []
-    for event in result.get_step_failure_events():
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        event = entry.dagster_event
         data = event.step_failure_data
         if data.user_failure_data is not None and data.user_failure_data.description:
             text = data.user_failure_data.description
@@ -106,6 +116,13 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
             text = data.error.message.strip() if data.error else "step failed"
         messages.extend(f"{event.step_key}: {line}" for line in text.splitlines() if line)
     return messages
+
+
+def _contiguous(instance: dg.DagsterInstance, areas: list[str]) -> bool:
+    """Whether `areas` are exactly the partitions from the first to the last (one range)."""
+    keys = list(instance.get_dynamic_partitions(area_partitions.name))
+    start = keys.index(areas[0])
+    return keys[start : start + len(areas)] == areas
 
 
 def summarise_checks(instance: dg.DagsterInstance, run_id: str) -> str:

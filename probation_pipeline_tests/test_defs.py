@@ -1,22 +1,28 @@
 """The definitions load, and the asset graph is pinned: a change to it is a deliberate change here."""
 
-from probation_pipeline.definitions import defs
+import dagster as dg
 
+from probation_pipeline.definitions import defs
+from probation_pipeline.defs.resources import WAREHOUSE_POOL
+
+AREA_OUTPUTS = {"area_cases", "area_quarantine", "area_accounting", "area_files"}
 EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
     "raw_extracts": set(),
-    "area_cases": {"raw_extracts"},
-    "area_quarantine": {"raw_extracts"},
-    "area_accounting": {"raw_extracts"},
-    "case_records": {"area_cases", "area_quarantine", "area_accounting"},
-    "quarantine": {"area_cases", "area_quarantine", "area_accounting"},
-    "row_accounting": {"area_cases", "area_quarantine", "area_accounting"},
-    "judgement_tables": {"case_records"},
-    "area_judgement_tables": {"case_records"},
-    "model_steps": {"case_records"},
-    "model_coefficients": {"case_records"},
-    "model_summaries": {"case_records"},
-    "ratings": {"case_records"},
-    "area_ratings": {"case_records"},
+    **{key: {"raw_extracts"} for key in AREA_OUTPUTS},
+    **dict.fromkeys(("case_records", "quarantine", "row_accounting", "input_files"), AREA_OUTPUTS),
+    **{
+        key: {"case_records"}
+        for key in (
+            "judgement_tables",
+            "area_judgement_tables",
+            "model_steps",
+            "model_coefficients",
+            "model_summaries",
+            "ratings",
+            "area_ratings",
+        )
+    },
+    # Only pooled outputs of the same refresh: never raw_extracts, which an area run rewrites.
     "publication": {
         "case_records",
         "judgement_tables",
@@ -26,24 +32,17 @@ EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
         "model_summaries",
         "row_accounting",
         "quarantine",
-        "raw_extracts",
+        "input_files",
     },
 }
 EXPECTED_CHECKS = {
     ("model_summaries", "models_fit_cleanly"),
     ("judgement_tables", "reproduces_bulletin_2018_01"),
     ("case_records", "case_records_match_schema"),
-    ("case_records", "row_accounting_closes"),
+    ("row_accounting", "row_accounting_closes"),
     ("case_records", "every_area_in_force"),
 }
-AREA_PARTITIONED = {
-    "raw_extracts",
-    "area_cases",
-    "area_quarantine",
-    "area_accounting",
-    "area_judgement_tables",
-    "area_ratings",
-}
+AREA_PARTITIONED = {"raw_extracts", *AREA_OUTPUTS}
 
 
 def test_asset_graph_is_pinned():
@@ -69,13 +68,43 @@ def test_partitioning_groups_and_checks():
 
 def test_jobs_resolve():
     assert defs.resolve_job_def("area_job").partitions_def is not None
-    assert defs.resolve_job_def("national_job")
-    assert defs.resolve_job_def("area_outputs_job").partitions_def is not None
+    assert defs.resolve_job_def("national_job").partitions_def is None
+
+
+def test_pooled_assets_descend_from_raw_extracts_only_through_the_area_records():
+    graph = defs.resolve_asset_graph()
+    raw = dg.AssetKey("raw_extracts")
+    for key in graph.get_all_asset_keys():
+        if graph.get(key).partitions_def is None:
+            assert raw not in graph.get(key).parent_keys, key
+
+
+def test_every_writer_of_pooled_assets_or_their_inputs_is_in_the_warehouse_pool():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        expected = set() if key.to_user_string() == "raw_extracts" else {WAREHOUSE_POOL}
+        assert graph.get(key).pools == expected, key
+
+
+def test_owners_kinds_and_automation_are_applied_once_to_every_asset():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:research-and-analysis"], key
+        assert {"pandas", "parquet"} <= set(node.kinds), key
+        eager = key.to_user_string() != "raw_extracts"
+        assert (node.automation_condition == dg.AutomationCondition.eager()) == eager, key
+        assert node.code_version is None, key  # no hand-kept version that is never bumped
+
+
+def test_area_assets_backfill_in_one_run():
+    graph = defs.resolve_asset_graph()
+    for name in AREA_PARTITIONED:
+        policy = graph.get(dg.AssetKey(name)).backfill_policy
+        assert policy == dg.BackfillPolicy.single_run(), name
 
 
 def test_automation_is_declared():
-    import dagster as dg
-
     assert (
         defs.resolve_sensor_def("raw_extract_sensor").default_status
         == dg.DefaultSensorStatus.RUNNING

@@ -3,9 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from probation_pipeline.defs.ingest import OWNERS
-from probation_pipeline.defs.partitions import area_partitions
-from probation_pipeline.defs.resources import PARTITION_FILTER, ProbationData
+from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.ratings.rules import NATIONAL_SCOPE, rate_providers
 from probation_pipeline.stats.models import fit_assessment_models
 from probation_pipeline.stats.reproduction import (
@@ -16,20 +14,18 @@ from probation_pipeline.stats.reproduction import (
 from probation_pipeline.stats.tables import judgement_tables as tabulate_judgements
 from probation_pipeline.stats.tables import markdown_preview
 
-EAGER = dg.AutomationCondition.eager()
-AREA_ROWS_ONLY = {"case_records": dg.AssetIn(metadata={PARTITION_FILTER: "area"})}
 
-
-def _area_cases(case_records: pd.DataFrame, area: str) -> pd.DataFrame:
-    return case_records[case_records["area"] == area].reset_index(drop=True)
+def _by_area(case_records: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each area's kept cases, in area order."""
+    return {
+        str(area): cases.reset_index(drop=True)
+        for area, cases in case_records.groupby("area", sort=True, observed=True)
+    }
 
 
 @dg.asset(
     group_name="analysis",
-    kinds={"pandas", "parquet"},
-    owners=OWNERS,
-    code_version="1",
-    automation_condition=EAGER,
+    pool=WAREHOUSE_POOL,
     description="Tables 1-7 in tidy form: every question x subgroup level x provider (All, CRC, "
     "NPS) with n, yes, % yes (half-up from exact counts) and a 95% Wilson interval.",
 )
@@ -74,27 +70,25 @@ def reproduces_bulletin_2018_01(
 
 
 @dg.asset(
-    partitions_def=area_partitions,
     group_name="analysis",
-    kinds={"pandas", "parquet"},
-    owners=OWNERS,
-    code_version="1",
-    automation_condition=EAGER,
-    ins=AREA_ROWS_ONLY,
-    description="Tables 1-7 for one area's kept cases (from the pooled records, so a case "
-    "quarantined at pooling is not counted). For area work in the warehouse: not published, "
-    "since the national table minus the other areas would undo small-cell suppression.",
+    pool=WAREHOUSE_POOL,
+    description="Tables 1-7 for each area's kept cases (from the pooled records, so a case "
+    "quarantined at pooling is not counted), with an `area` column; computed in the national "
+    "run. For area work in the warehouse: not published, since the national table minus the "
+    "other areas would undo small-cell suppression.",
 )
 def area_judgement_tables(
     context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
 ) -> pd.DataFrame:
     reference = data.reference()
-    cases = _area_cases(case_records, context.partition_key)
-    tables = tabulate_judgements(cases, reference)
-    context.add_output_metadata(
-        {"cases": len(cases), "all_cases": dg.MetadataValue.md(markdown_preview(tables, reference))}
-    )
-    return tables.assign(area=context.partition_key)
+    areas = _by_area(case_records)
+    tables = [
+        tabulate_judgements(cases, reference).assign(area=area) for area, cases in areas.items()
+    ]
+    context.add_output_metadata({"cases_by_area": {a: len(c) for a, c in areas.items()}})
+    if not tables:
+        return tabulate_judgements(case_records, reference).assign(area=pd.Series(dtype="string"))
+    return pd.concat(tables, ignore_index=True)
 
 
 class ModelSettings(dg.Config):
@@ -108,28 +102,22 @@ class ModelSettings(dg.Config):
     name="assessment_models",
     group_name="analysis",
     can_subset=False,
-    code_version="1",
+    pool=WAREHOUSE_POOL,
     outs={
         "model_steps": dg.AssetOut(
             description="Each step of each question's forward stepwise logistic regression: the "
             "variable entered or removed, its statistic, df, p-value and -2 log likelihood.",
-            kinds={"statsmodels", "parquet"},
-            owners=OWNERS,
-            automation_condition=EAGER,
+            kinds={"statsmodels"},
         ),
         "model_coefficients": dg.AssetOut(
             description="Final model terms per question: estimate, standard error, odds ratio "
             "with 95% interval, Wald p-value.",
-            kinds={"statsmodels", "parquet"},
-            owners=OWNERS,
-            automation_condition=EAGER,
+            kinds={"statsmodels"},
         ),
         "model_summaries": dg.AssetOut(
             description="Per question: cases used, Nagelkerke R², selected variables in entry "
             "order and a plain-language summary.",
-            kinds={"statsmodels", "parquet"},
-            owners=OWNERS,
-            automation_condition=EAGER,
+            kinds={"statsmodels"},
         ),
     },
 )
@@ -189,30 +177,21 @@ def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
 
 
 @dg.asset(
-    partitions_def=area_partitions,
     group_name="analysis",
-    kinds={"pandas", "parquet"},
-    owners=OWNERS,
-    code_version="1",
-    automation_condition=EAGER,
-    ins=AREA_ROWS_ONLY,
-    description="One area's key-area scores and ratings per provider, with Wilson intervals and "
-    "a flag where the interval crosses a band boundary.",
+    pool=WAREHOUSE_POOL,
+    description="Each area's key-area scores and ratings per provider, rated on that area's "
+    "cases alone, with Wilson intervals and a flag where the interval crosses a band boundary.",
 )
-def area_ratings(
-    context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
-) -> pd.DataFrame:
-    cases = _area_cases(case_records, context.partition_key)
-    ratings = rate_providers(cases, data.reference().ratings_config)
+def area_ratings(data: ProbationData, case_records: pd.DataFrame) -> pd.DataFrame:
+    config = data.reference().ratings_config
+    rated = [rate_providers(cases, config) for cases in _by_area(case_records).values()]
+    ratings = pd.concat(rated, ignore_index=True) if rated else rate_providers(case_records, config)
     return ratings[ratings["scope"] != NATIONAL_SCOPE].reset_index(drop=True)
 
 
 @dg.asset(
     group_name="analysis",
-    kinds={"pandas", "parquet"},
-    owners=OWNERS,
-    code_version="1",
-    automation_condition=EAGER,
+    pool=WAREHOUSE_POOL,
     description="Key-area scores and ratings of every area and nationally, per provider, with "
     "Wilson intervals and a flag where the interval crosses a band boundary.",
 )

@@ -5,7 +5,7 @@ import time
 import dagster as dg
 
 from probation_pipeline.defs.jobs import AREA_JOB
-from probation_pipeline.defs.partitions import area_partitions
+from probation_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, area_partitions
 from probation_pipeline.defs.resources import ProbationData
 from probation_pipeline.extracts.arrivals import decode_state, encode_state, plan_arrivals
 from probation_pipeline.paths import DataPaths
@@ -14,6 +14,9 @@ from probation_pipeline.reference import Reference
 RAW_SENSOR = "raw_extract_sensor"
 AUTOMATION_SENSOR = "probation_automation"
 FULL_REFRESH = "full_refresh_schedule"
+TRIGGER_TAG = "probation/trigger"
+"""Run tag saying what started a run: new extract, automation, full refresh, make run."""
+AUTOMATION_INTERVAL_SECONDS = 15
 
 
 def _materialised_digest(instance: dg.DagsterInstance, area: str) -> str | None:
@@ -62,9 +65,7 @@ def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg
         }
         return dg.SensorResult(
             run_requests=[
-                dg.RunRequest(
-                    run_key=key, partition_key=area, tags={"probation/trigger": "new extract"}
-                )
+                dg.RunRequest(run_key=key, partition_key=area, tags={TRIGGER_TAG: "new extract"})
                 for area, key in stale.items()
             ],
             dynamic_partitions_requests=(
@@ -76,6 +77,18 @@ def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg
     return raw_extract_sensor
 
 
+def full_refresh_request(areas: list[str], run_key: str | None, trigger: str) -> dg.RunRequest:
+    """One `area_job` run over every area (a partition range; single-run backfill policy)."""
+    return dg.RunRequest(
+        run_key=run_key,
+        tags={
+            RANGE_START_TAG: areas[0],
+            RANGE_END_TAG: areas[-1],
+            TRIGGER_TAG: trigger,
+        },
+    )
+
+
 def build_full_refresh_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition:
     @dg.schedule(
         name=FULL_REFRESH,
@@ -83,21 +96,19 @@ def build_full_refresh_schedule(cron: str, timezone: str) -> dg.ScheduleDefiniti
         execution_timezone=timezone,
         job_name=AREA_JOB,
         default_status=dg.DefaultScheduleStatus.STOPPED,
-        description="Periodic full refresh: reruns every area; the automation sensor then "
-        "rebuilds the pooled outputs and the publication.",
+        description="Periodic full refresh: rereads every area in one run; the automation "
+        "sensor then rebuilds the pooled outputs and the publication in a second.",
     )
     def full_refresh_schedule(context: dg.ScheduleEvaluationContext):
+        areas = list(context.instance.get_dynamic_partitions(area_partitions.name))
+        if not areas:
+            return dg.SkipReason("no area partitions yet")
         tick = (
             context.scheduled_execution_time.isoformat()
             if context.scheduled_execution_time
             else "manual"
         )
-        for area in sorted(context.instance.get_dynamic_partitions(area_partitions.name)):
-            yield dg.RunRequest(
-                run_key=f"{tick}:{area}",
-                partition_key=area,
-                tags={"probation/trigger": "full refresh"},
-            )
+        return full_refresh_request(areas, tick, "full refresh")
 
     return full_refresh_schedule
 
@@ -115,8 +126,11 @@ def build_automation(paths: DataPaths) -> dg.Definitions:
                 AUTOMATION_SENSOR,
                 target=dg.AssetSelection.all(),
                 default_status=dg.DefaultSensorStatus.RUNNING,
-                minimum_interval_seconds=30,
-                description="Refreshes pooled assets after any area partition changes.",
+                minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
+                run_tags={TRIGGER_TAG: "automation"},
+                description="Refreshes the pooled assets and the publication in one run after "
+                "area partitions change (and an area's records after a hand rerun of its "
+                "raw_extracts).",
             ),
         ],
         schedules=[build_full_refresh_schedule(str(refresh["cron"]), str(refresh["timezone"]))],

@@ -3,27 +3,19 @@
 import dagster as dg
 import pandas as pd
 
-from probation_pipeline.defs.ingest import OWNERS
-from probation_pipeline.defs.resources import COLUMNS_ONLY, ProbationData
+from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.publish import publish_publication
 from probation_pipeline.publish.assemble import assemble_bundle
 
 
 @dg.asset(
     group_name="publication",
-    kinds={"html", "excel", "csv", "parquet"},
-    owners=OWNERS,
-    code_version="1",
-    automation_condition=dg.AutomationCondition.eager(),
-    # Only the file of each raw row is needed: rows per input file for the manifest.
-    ins={
-        "raw_extracts": dg.AssetIn(
-            metadata={"allow_missing_partitions": True, COLUMNS_ONLY: ["source_file"]}
-        )
-    },
+    kinds={"html", "excel", "csv"},
+    pool=WAREHOUSE_POOL,
     description="data/published/<publication_id>/ (tables.xlsx, CSV and Parquet of every table, "
-    "report.html, manifest.json, changes.md) and data/published/latest. The id derives from the "
-    "inputs' content, so the same inputs publish byte-identical data files under the same id.",
+    "report.html, manifest.json, changes.md) and data/published/latest. Everything it reads is "
+    "pooled output of the same refresh (its input manifest is `input_files`). The id derives from "
+    "the inputs' content, so the same inputs publish byte-identical data files under the same id.",
 )
 def publication(
     context: dg.AssetExecutionContext,
@@ -36,11 +28,10 @@ def publication(
     model_summaries: pd.DataFrame,
     row_accounting: pd.DataFrame,
     quarantine: pd.DataFrame,
-    raw_extracts: dict[str, pd.DataFrame],
+    input_files: pd.DataFrame,
 ) -> pd.DataFrame:
     bundle = assemble_bundle(
         reference=data.reference(),
-        data_dir=data.paths.root,
         case_records=case_records,
         judgement_tables=judgement_tables,
         ratings=ratings,
@@ -49,7 +40,7 @@ def publication(
         model_summaries=model_summaries,
         row_accounting=row_accounting,
         quarantine=quarantine,
-        raw_extracts=raw_extracts,
+        input_files=input_files,
     )
     result = publish_publication(bundle, data.paths.published)
     changes = result.changes

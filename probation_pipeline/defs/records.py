@@ -7,9 +7,9 @@ import pandas as pd
 import pandera.errors
 from dagster_pandera import pandera_schema_to_dagster_type
 
-from probation_pipeline.defs.ingest import OWNERS
-from probation_pipeline.defs.partitions import area_partitions
-from probation_pipeline.defs.resources import COLUMNS_ONLY, ProbationData
+from probation_pipeline.defs.ingest import SOURCE_SHA256
+from probation_pipeline.defs.partitions import AREA_BACKFILL, area_partitions
+from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
 from probation_pipeline.records.accounting import unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
@@ -18,6 +18,7 @@ from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.schema import CaseRecordSchema
 
 ALLOW_MISSING_AREAS = {"allow_missing_partitions": True}
+INPUT_FILE_COLUMNS = ("area", "path", "sha256", "rows")
 with warnings.catch_warnings():
     # dagster-pandera is marked beta; the type it builds is what shows the schema in the UI.
     warnings.simplefilter("ignore", dg.BetaWarning)
@@ -31,42 +32,25 @@ def _rule_counts(quarantine: pd.DataFrame) -> str:
     return counts.to_markdown(index=False)
 
 
-@dg.multi_asset(
-    partitions_def=area_partitions,
-    group_name="records",
-    can_subset=False,
-    code_version="1",
-    outs={
-        "area_cases": dg.AssetOut(
-            description="One area's kept cases: latest inspection only, deduplicated, "
-            "pseudonymised and validated against the case record schema.",
-            kinds={"pandas", "parquet"},
-            owners=OWNERS,
-            dagster_type=CaseRecordsType,
-            automation_condition=dg.AutomationCondition.eager(),
-        ),
-        "area_quarantine": dg.AssetOut(
-            description="One area's rejected rows, each with its file, line and the rules broken.",
-            kinds={"pandas", "parquet"},
-            owners=OWNERS,
-            automation_condition=dg.AutomationCondition.eager(),
-        ),
-        "area_accounting": dg.AssetOut(
-            description="Where each raw row of the area went: kept, superseded, exact duplicate "
-            "or quarantined.",
-            kinds={"pandas", "parquet"},
-            owners=OWNERS,
-            automation_condition=dg.AutomationCondition.eager(),
-        ),
-    },
-)
-def area_records(
-    context: dg.AssetExecutionContext, data: ProbationData, raw_extracts: pd.DataFrame
-):
-    area = context.partition_key
-    result = prepare_area_cases(area, raw_extracts, data.reference())
+def area_files(area: str, raw: pd.DataFrame) -> pd.DataFrame:
+    """The files behind an area's raw rows: path below the data dir, SHA-256 as read, rows."""
+    counts = raw.groupby(["source_file", SOURCE_SHA256], sort=True).size()
+    return pd.DataFrame(
+        {
+            "area": area,
+            "path": ["raw/" + str(source) for source, _ in counts.index],
+            "sha256": [str(digest) for _, digest in counts.index],
+            "rows": counts.to_numpy(dtype="int64"),
+        },
+        columns=list(INPUT_FILE_COLUMNS),
+    )
+
+
+def _prepare_area(context: dg.AssetExecutionContext, data: ProbationData, area, raw):
+    rows = raw.drop(columns=[SOURCE_SHA256])
+    result = prepare_area_cases(area, rows, data.reference())
     gate = FitnessGate.load(data.paths.reference)
-    unfit = assess_area(area, raw_extracts, result, gate)
+    unfit = assess_area(area, rows, result, gate)
     if unfit is not None:
         # Nothing is written: the area's previous inspection stays in force.
         raise dg.Failure(
@@ -77,62 +61,97 @@ def area_records(
                 "rules": dg.MetadataValue.md(_rule_counts(result.quarantine)),
             },
         )
+    # Validated here rather than by a Dagster type: a run over several areas outputs a dict.
+    CaseRecordSchema.validate(result.cases, lazy=True)
     accounting = result.accounting.iloc[0]
-    yield dg.Output(
-        result.cases,
-        output_name="area_cases",
-        metadata={
+    files = area_files(area, raw)
+    for name, metadata in {
+        "area_cases": {
             "kept": int(accounting["kept"]),
             "inspection": ", ".join(sorted(result.cases["inspection_id"].unique())),
         },
-    )
-    yield dg.Output(
-        result.quarantine,
-        output_name="area_quarantine",
-        metadata={
+        "area_quarantine": {
             "quarantined": len(result.quarantine),
             "rules": dg.MetadataValue.md(_rule_counts(result.quarantine)),
         },
-    )
-    yield dg.Output(
-        result.accounting,
-        output_name="area_accounting",
-        metadata={k: int(accounting[k]) for k in result.accounting.columns if k != "area"},
-    )
+        "area_accounting": {
+            k: int(accounting[k]) for k in result.accounting.columns if k != "area"
+        },
+        "area_files": {"files": len(files), "raw_rows": int(files["rows"].sum())},
+    }.items():
+        context.add_asset_metadata(metadata, asset_key=name, partition_key=area)
+    return {
+        "area_cases": result.cases,
+        "area_quarantine": result.quarantine,
+        "area_accounting": result.accounting,
+        "area_files": files,
+    }
+
+
+@dg.multi_asset(
+    partitions_def=area_partitions,
+    backfill_policy=AREA_BACKFILL,
+    group_name="records",
+    can_subset=False,
+    pool=WAREHOUSE_POOL,
+    outs={
+        "area_cases": dg.AssetOut(
+            description="One area's kept cases: latest inspection only, deduplicated, "
+            "pseudonymised and validated against the case record schema.",
+        ),
+        "area_quarantine": dg.AssetOut(
+            description="One area's rejected rows, each with its file, line and the rules broken.",
+        ),
+        "area_accounting": dg.AssetOut(
+            description="Where each raw row of the area went: kept, superseded, exact duplicate "
+            "or quarantined.",
+        ),
+        "area_files": dg.AssetOut(
+            description="The extract files these records were built from: path, SHA-256 of the "
+            "bytes read and rows. The publication's input manifest is built from them.",
+        ),
+    },
+)
+def area_records(
+    context: dg.AssetExecutionContext,
+    data: ProbationData,
+    raw_extracts: dict[str, pd.DataFrame],
+):
+    results = {
+        area: _prepare_area(context, data, area, raw_extracts[area])
+        for area in context.partition_keys
+    }
+    for name in ("area_cases", "area_quarantine", "area_accounting", "area_files"):
+        yield dg.Output({area: result[name] for area, result in results.items()}, output_name=name)
 
 
 @dg.multi_asset(
     group_name="records",
     can_subset=False,
-    code_version="1",
+    pool=WAREHOUSE_POOL,
     # An area whose extract cannot be read has no partition yet; pool the others and say so.
     ins={
-        "area_cases": dg.AssetIn(metadata=ALLOW_MISSING_AREAS),
-        "area_quarantine": dg.AssetIn(metadata=ALLOW_MISSING_AREAS),
-        "area_accounting": dg.AssetIn(metadata=ALLOW_MISSING_AREAS),
+        name: dg.AssetIn(metadata=ALLOW_MISSING_AREAS)
+        for name in ("area_cases", "area_quarantine", "area_accounting", "area_files")
     },
     outs={
         "case_records": dg.AssetOut(
             description="The analysis dataset: every kept case of the latest inspection of every "
             "area, one row per case (`data/warehouse/case_records.parquet`).",
-            kinds={"pandas", "parquet"},
-            owners=OWNERS,
             dagster_type=CaseRecordsType,
-            automation_condition=dg.AutomationCondition.eager(),
         ),
         "quarantine": dg.AssetOut(
             description="Every rejected raw row with its area, inspection, source file, line and "
             "the rule it broke.",
-            kinds={"pandas", "parquet"},
-            owners=OWNERS,
-            automation_condition=dg.AutomationCondition.eager(),
         ),
         "row_accounting": dg.AssetOut(
             description="Per area and in all: raw rows = kept + superseded + exact duplicates + "
             "quarantined.",
-            kinds={"pandas", "parquet"},
-            owners=OWNERS,
-            automation_condition=dg.AutomationCondition.eager(),
+        ),
+        "input_files": dg.AssetOut(
+            description="Every extract file behind the pooled records (superseded inspections "
+            "too), with the SHA-256 of the bytes read and its rows: the same refresh's lineage, "
+            "which the publication's manifest lists.",
         ),
     },
 )
@@ -140,6 +159,7 @@ def pooled_records(
     area_cases: dict[str, pd.DataFrame],
     area_quarantine: dict[str, pd.DataFrame],
     area_accounting: dict[str, pd.DataFrame],
+    area_files: dict[str, pd.DataFrame],
 ):
     pooled = pool_area_cases(
         pd.concat(area_cases.values(), ignore_index=True),
@@ -171,12 +191,20 @@ def pooled_records(
         output_name="row_accounting",
         metadata={"accounting": dg.MetadataValue.md(pooled.accounting.to_markdown(index=False))},
     )
+    files = pd.concat(
+        [area_files[area] for area in sorted(area_files)], ignore_index=True
+    ).sort_values("path", ignore_index=True)
+    yield dg.Output(
+        files,
+        output_name="input_files",
+        metadata={"files": len(files), "raw_rows": int(files["rows"].sum())},
+    )
 
 
 @dg.asset_check(
     asset="case_records",
     blocking=True,
-    description="The pooled records satisfy the pandera case record schema, every rule of DESIGN.md section 5.",
+    description="The pooled records satisfy the pandera case record schema, every rule of `CaseRecordSchema` (`probation_pipeline/records/schema.py`).",
 )
 def case_records_match_schema(case_records: pd.DataFrame) -> dg.AssetCheckResult:
     try:
@@ -195,23 +223,24 @@ def case_records_match_schema(case_records: pd.DataFrame) -> dg.AssetCheckResult
 
 
 @dg.asset_check(
-    asset="case_records",
+    asset="row_accounting",
     blocking=True,
-    description="Row accounting closes: raw rows = kept + superseded + exact duplicates + quarantined, per area and in all.",
+    description="Row accounting closes: the rows of the files read (`input_files`) = kept + "
+    "superseded + exact duplicates + quarantined, per area and in all.",
     additional_ins={
-        "raw_extracts": dg.AssetIn(metadata={**ALLOW_MISSING_AREAS, COLUMNS_ONLY: ["source_file"]}),
-        "row_accounting": dg.AssetIn(),
+        "input_files": dg.AssetIn(),
+        "case_records": dg.AssetIn(),
         "quarantine": dg.AssetIn(),
     },
 )
 def row_accounting_closes(
-    case_records: pd.DataFrame,
-    raw_extracts: dict[str, pd.DataFrame],
     row_accounting: pd.DataFrame,
+    input_files: pd.DataFrame,
+    case_records: pd.DataFrame,
     quarantine: pd.DataFrame,
 ) -> dg.AssetCheckResult:
     total = row_accounting[row_accounting["area"] == "All areas"].iloc[0]
-    raw_rows = sum(len(frame) for frame in raw_extracts.values())
+    raw_rows = int(input_files["rows"].sum())
     observed = {
         "raw rows read": raw_rows,
         "kept (case_records)": len(case_records),
@@ -226,7 +255,12 @@ def row_accounting_closes(
         - int(total["superseded"])
         - int(total["exact_duplicates"])
     )
-    per_area_open = row_accounting.loc[unaccounted_rows(row_accounting) != 0, "area"].tolist()
+    not_closing = set(row_accounting.loc[unaccounted_rows(row_accounting) != 0, "area"])
+    # Each area's raw rows are those of the files read for it, no more, no less.
+    accounted = row_accounting.set_index("area")["raw_rows"].drop("All areas")
+    read = input_files.groupby("area")["rows"].sum()
+    differing = accounted.sub(read, fill_value=0)
+    per_area_open = sorted(not_closing | set(differing.index[differing != 0]))
     return dg.AssetCheckResult(
         passed=gap == 0 and not per_area_open,
         metadata={

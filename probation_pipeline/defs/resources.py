@@ -56,6 +56,14 @@ def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+WAREHOUSE_POOL = "probation_warehouse"
+"""Concurrency pool of every step that writes the pooled assets or the area records they read.
+
+The instance runs it at run granularity with limit 1 (`.dagster_home/dagster.yaml`,
+`deploy/dagster.yaml`): a run rewriting `area_cases` never overlaps a run reading it, and two
+national runs never interleave. `raw_extracts` is outside it: no pooled asset reads it.
+"""
+
 PARTITION_FILTER = "filter_to_partition"
 """Input metadata naming the column an area-partitioned asset filters a pooled input on."""
 COLUMNS_ONLY = "columns"
@@ -65,12 +73,27 @@ COLUMNS_ONLY = "columns"
 class ParquetIOManager(dg.UPathIOManager):
     """One Parquet file per asset (`<asset>.parquet`) or per partition (`<asset>/<area>.parquet`).
 
-    Writes are atomic. An unpartitioned asset reading a partitioned one always gets a dict
-    {partition: frame}, even when only one partition exists (the base class would hand over a
-    bare frame then).
+    Writes are atomic. A partitioned asset is always handed over as a dict {partition: frame}
+    and its function returns one, whether its run covers one partition or several (a single-run
+    backfill over all areas); the base class would pass a bare frame for a single partition.
     """
 
     extension = ".parquet"
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        if not context.has_asset_partitions:
+            super().handle_output(context, obj)
+            return
+        partitions = set(context.asset_partition_keys)
+        if not isinstance(obj, dict) or set(obj) != partitions:
+            raise TypeError(
+                f"{context.asset_key.to_user_string()}: a partitioned asset returns "
+                f"{{partition: frame}} for exactly its partitions {sorted(partitions)}"
+            )
+        for partition, path in self._get_paths_for_partitions(context).items():
+            self.make_directory(path.parent)
+            self.dump_to_path(context=context, obj=obj[partition], path=path)
+        context.add_output_metadata({"dagster/row_count": sum(len(f) for f in obj.values())})
 
     def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
         if not isinstance(obj, pd.DataFrame):
@@ -93,8 +116,7 @@ class ParquetIOManager(dg.UPathIOManager):
 
     def load_partitions(self, context: dg.InputContext) -> Any:
         loaded = super().load_partitions(context)
-        downstream_partitioned = context.has_partition_key
-        if not downstream_partitioned and not isinstance(loaded, dict):
+        if not isinstance(loaded, dict):
             return {context.asset_partition_keys[0]: loaded}
         return loaded
 

@@ -1,9 +1,6 @@
-"""Gather the pipeline's aggregates into a PublicationBundle (no Dagster, no I/O but hashing)."""
+"""Gather the pipeline's aggregates into a PublicationBundle (no Dagster, no I/O)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
@@ -30,15 +27,18 @@ def headline_counts(records: pd.DataFrame) -> Headline:
     )
 
 
-def input_files(raw_rows: Mapping[str, pd.DataFrame], data_dir: Path) -> list[InputFile]:
-    """Every extract read (superseded ones too), with its SHA-256 and data rows, sorted by path."""
-    counts: dict[str, int] = {}
-    for frame in raw_rows.values():
-        for source, rows in frame.groupby("source_file").size().items():
-            counts[str(source)] = int(rows)
+def list_inputs(files: pd.DataFrame) -> list[InputFile]:
+    """Every extract read (superseded ones too), sorted by path.
+
+    `files` has `path` (below the data dir), `sha256` of the bytes read and `rows` (data rows):
+    the lineage of the records published, not the folder as it is now.
+    """
+    ordered = files.sort_values("path")
     return [
-        InputFile.from_file(data_dir / "raw" / source, data_dir, rows)
-        for source, rows in sorted(counts.items())
+        InputFile(str(path), str(sha256), int(rows))
+        for path, sha256, rows in zip(
+            ordered["path"], ordered["sha256"], ordered["rows"], strict=True
+        )
     ]
 
 
@@ -51,7 +51,6 @@ def national_display(tables: pd.DataFrame, reference: Reference) -> pd.DataFrame
 def assemble_bundle(
     *,
     reference: Reference,
-    data_dir: Path,
     case_records: pd.DataFrame,
     judgement_tables: pd.DataFrame,
     ratings: pd.DataFrame,
@@ -60,7 +59,7 @@ def assemble_bundle(
     model_summaries: pd.DataFrame,
     row_accounting: pd.DataFrame,
     quarantine: pd.DataFrame,
-    raw_extracts: Mapping[str, pd.DataFrame],
+    input_files: pd.DataFrame,
     code_revision: str | None = None,
 ) -> PublicationBundle:
     """The bundle `publish_publication` writes, from the assets' frames."""
@@ -90,7 +89,7 @@ def assemble_bundle(
         model_summaries=model_summaries,
         questions=reference.questions,
         headline=headline_counts(case_records),
-        inputs=input_files(raw_extracts, data_dir),
+        inputs=list_inputs(input_files),
         row_accounting=accounting,
         latest_fieldwork=pd.Timestamp(case_records["fieldwork_start"].max()).date(),
         disclosure_notes=dict(reference.disclosure_config["shorthand"]),
