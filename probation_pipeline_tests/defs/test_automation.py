@@ -1,6 +1,5 @@
 """The raw-folder sensor with build_sensor_context, and declarative automation downstream."""
 
-import datetime
 import os
 import time
 from pathlib import Path
@@ -208,14 +207,8 @@ def test_pooled_assets_are_requested_after_an_area_materialises(root, monkeypatc
 
 
 def test_the_full_refresh_is_one_run_over_every_area():
-    from probation_pipeline.definitions import defs
+    from probation_pipeline.defs.automation import full_refresh_request
 
-    schedule = defs.resolve_schedule_def("full_refresh_schedule")
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions(area_partitions.name, ["gwent", "durham", "kent"])
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=datetime.datetime(2026, 12, 7, 6)
-        )
-        requests = schedule.evaluate_tick(context).run_requests
-    assert len(requests) == 1
-    assert requests[0].partition_key_range == dg.PartitionKeyRange("gwent", "kent")
+    request = full_refresh_request(["gwent", "durham", "kent"], "tick", "full refresh")
+    assert request.partition_key_range == dg.PartitionKeyRange("gwent", "kent")
+    assert request.tags["probation/trigger"] == "full refresh"
