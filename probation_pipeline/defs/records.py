@@ -1,28 +1,22 @@
 """Records: per-area validated cases, then the pooled analysis dataset, with blocking checks."""
 
-import warnings
-
 import dagster as dg
 import pandas as pd
 import pandera.errors
-from dagster_pandera import pandera_schema_to_dagster_type
 
 from probation_pipeline.defs.ingest import SOURCE_SHA256
 from probation_pipeline.defs.partitions import AREA_BACKFILL, area_partitions
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
+from probation_pipeline.extracts.versions import form_version_names
 from probation_pipeline.records.accounting import unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pooling import pool_area_cases
-from probation_pipeline.records.schema import CaseRecordSchema
+from probation_pipeline.records.schema import case_record_schema, record_domains
 
 ALLOW_MISSING_AREAS = {"allow_missing_partitions": True}
 INPUT_FILE_COLUMNS = ("area", "path", "sha256", "rows")
-with warnings.catch_warnings():
-    # dagster-pandera is marked beta; the type it builds is what shows the schema in the UI.
-    warnings.simplefilter("ignore", dg.BetaWarning)
-    CaseRecordsType = pandera_schema_to_dagster_type(CaseRecordSchema)
 
 
 def _rule_counts(quarantine: pd.DataFrame) -> str:
@@ -48,7 +42,7 @@ def area_files(area: str, raw: pd.DataFrame) -> pd.DataFrame:
 
 def _prepare_area(context: dg.AssetExecutionContext, data: ProbationData, area, raw):
     rows = raw.drop(columns=[SOURCE_SHA256])
-    result = prepare_area_cases(area, rows, data.reference())
+    result = prepare_area_cases(area, rows, data.reference(), form_version_names())
     gate = FitnessGate.load(data.paths.reference)
     unfit = assess_area(area, rows, result, gate)
     if unfit is not None:
@@ -62,7 +56,9 @@ def _prepare_area(context: dg.AssetExecutionContext, data: ProbationData, area, 
             },
         )
     # Validated here rather than by a Dagster type: a run over several areas outputs a dict.
-    CaseRecordSchema.validate(result.cases, lazy=True)
+    case_record_schema(record_domains(data.reference(), form_version_names())).validate(
+        result.cases, lazy=True
+    )
     accounting = result.accounting.iloc[0]
     files = area_files(area, raw)
     for name, metadata in {
@@ -138,7 +134,6 @@ def area_records(
         "case_records": dg.AssetOut(
             description="The analysis dataset: every kept case of the latest inspection of every "
             "area, one row per case (`data/warehouse/case_records.parquet`).",
-            dagster_type=CaseRecordsType,
         ),
         "quarantine": dg.AssetOut(
             description="Every rejected raw row with its area, inspection, source file, line and "
@@ -204,11 +199,14 @@ def pooled_records(
 @dg.asset_check(
     asset="case_records",
     blocking=True,
-    description="The pooled records satisfy the pandera case record schema, every rule of `CaseRecordSchema` (`probation_pipeline/records/schema.py`).",
+    description="The pooled records satisfy the pandera case record schema, every rule of `case_record_schema` (`probation_pipeline/records/schema.py`) with the domains of the reference data.",
 )
-def case_records_match_schema(case_records: pd.DataFrame) -> dg.AssetCheckResult:
+def case_records_match_schema(
+    data: ProbationData, case_records: pd.DataFrame
+) -> dg.AssetCheckResult:
+    schema = case_record_schema(record_domains(data.reference(), form_version_names()))
     try:
-        CaseRecordSchema.validate(case_records, lazy=True)
+        schema.validate(case_records, lazy=True)
     except pandera.errors.SchemaErrors as errors:
         failures = errors.failure_cases
         summary = failures.groupby(["column", "check"], dropna=False).size().rename("failures")

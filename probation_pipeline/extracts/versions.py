@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from probation_pipeline.records.columns import POST_STAGE_COLUMNS, QUESTION_IDS
-
-# Judgements as the record names them: the seven questions, then the v3 post-stage extras.
-ANSWER_COLUMNS: tuple[str, ...] = (*QUESTION_IDS, *POST_STAGE_COLUMNS)
+from probation_pipeline.records.columns import ANSWER_COLUMNS
 
 # Canonical raw columns every adapter produces (strings; <NA> = blank). Personal fields
 # (case_ref, date_of_birth) are consumed by the reader and never leave it.
@@ -157,6 +154,11 @@ FORM_VERSIONS: tuple[FormVersion, ...] = (V1, V2, V3)
 
 
 FORM_VERSIONS_BY_NAME: dict[str, FormVersion] = {v.name: v for v in FORM_VERSIONS}
+
+
+def form_version_names() -> tuple[str, ...]:
+    """The names of the registered versions: the allowed `form_version` values of a record."""
+    return tuple(version.name for version in FORM_VERSIONS)
 
 
 def detect_form_version(header: tuple[str, ...]) -> FormVersion | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,6 +16,7 @@ from probation_pipeline.records.dedup import (
     split_conflicting_duplicates,
     supersede_earlier_inspections,
 )
+from probation_pipeline.records.schema import ingested_case_schema, record_domains
 from probation_pipeline.records.validation import quarantine_rows, rules_broken
 from probation_pipeline.reference import Reference
 
@@ -28,10 +30,13 @@ class AreaCases:
     accounting: pd.DataFrame
 
 
-def prepare_area_cases(area: str, raw: pd.DataFrame, reference: Reference) -> AreaCases:
+def prepare_area_cases(
+    area: str, raw: pd.DataFrame, reference: Reference, form_versions: Collection[str]
+) -> AreaCases:
     """Latest inspection only, exact duplicates once, conflicts and rule-breakers quarantined.
 
-    `raw` holds every row the reader produced for the area's files (RAW_EXTRACT_COLUMNS).
+    `raw` holds every row the reader produced for the area's files (RAW_EXTRACT_COLUMNS);
+    `form_versions` names the versions the reader knows (`extracts.versions.form_version_names`).
     """
     raw = raw.reset_index(drop=True)
     latest, superseded = supersede_earlier_inspections(raw)
@@ -39,7 +44,7 @@ def prepare_area_cases(area: str, raw: pd.DataFrame, reference: Reference) -> Ar
     single, conflicts = split_conflicting_duplicates(unique)
 
     typed = type_raw_rows(single, reference)
-    broken = rules_broken(typed)
+    broken = rules_broken(typed, ingested_case_schema(record_domains(reference, form_versions)))
     failing = typed.index.isin(broken.index)
     cases = typed.loc[~failing, list(RECORD_COLUMNS)].reset_index(drop=True)
     quarantine = pd.concat(

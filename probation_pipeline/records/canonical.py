@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from probation_pipeline.extracts.versions import ANSWER_COLUMNS
-from probation_pipeline.records.columns import RECORD_COLUMNS
+from probation_pipeline.records.columns import ANSWER_COLUMNS, RECORD_COLUMNS
 from probation_pipeline.records.problems import flag, join_problems
 from probation_pipeline.reference import Reference
 

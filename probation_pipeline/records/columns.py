@@ -31,6 +31,9 @@ POST_STAGE_COLUMNS: tuple[str, ...] = (
     "harm_children_post",
 )
 
+ANSWER_COLUMNS: tuple[str, ...] = (*QUESTION_IDS, *POST_STAGE_COLUMNS)
+"""Judgements as the record names them: the seven questions, then the v3 post-stage extras."""
+
 STRING_COLUMNS: tuple[str, ...] = (
     "case_id",
     "area",

@@ -8,48 +8,92 @@ written) and the rules that need them. Check names read as the rule they enforce
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-PROVIDERS = ["CRC", "NPS"]
+from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, Reference
+
 GENDERS = ["Male", "Female"]
-SENTENCE_TYPES = ["Community Order", "Suspended Sentence Order", "Licence"]
-SUPERVISION_TYPES = ["Community sentence", "Post-custody"]
-RISK_LEVELS = ["Low", "Medium", "High", "Very high"]
-HIGH_RISK_LEVELS = ["High", "Very high"]
-ETHNIC_GROUPS = ["White", "Mixed", "Asian", "Black", "Other"]
-AGE_GROUPS = ["18-20", "21-24", "25-29", "30-39", "40-49", "50+"]
-FORM_VERSIONS = ["v1", "v2", "v3"]
-OGRS_BAND_FLOORS = {"Low": 0, "Medium": 50, "High": 75, "Very high": 90}
 
 
-def _band_for_score(score: pd.Series) -> pd.Series:
+@dataclass(frozen=True)
+class RecordDomains:
+    """The allowed values of the coded columns and the OGRS band floors, from reference data.
+
+    Built by `record_domains`: nothing here is a literal, so adding a form version (to
+    `extracts/versions.py`), an age group or an ethnic group changes the schema with it.
+    """
+
+    allowed: tuple[tuple[str, tuple[str, ...]], ...]
+    """(column, allowed values) for each coded column."""
+    ogrs_band_floors: tuple[tuple[str, int], ...]
+    """(band, lowest score) from ogrs_bands.csv, lowest band first."""
+    high_rosh_levels: tuple[str, ...]
+    """RoSH levels merged into High/Very high (rosh_levels.csv): CRCs never hold them."""
+
+
+def record_domains(reference: Reference, form_versions: Collection[str]) -> RecordDomains:
+    """The domains of a case record: form versions as the reader knows them (`FORM_VERSIONS`),
+    the rest from `reference` (supervision_types, age_groups, ethnicity, OGRS and RoSH files)."""
+    supervision = reference.supervision_types
+    bands = reference.ogrs_bands
+    rosh = reference.rosh_levels
+    ethnic_groups = [group for group in reference.ethnic_groups.values() if group is not None]
+    allowed = {
+        "form_version": tuple(form_versions),
+        "provider": PROVIDERS,
+        "supervision_type": tuple(dict.fromkeys(supervision.values())),
+        "sentence_type": tuple(supervision),
+        "age_group": tuple(reference.age_groups["age_group"]),
+        "ethnic_group": tuple(dict.fromkeys(ethnic_groups)),
+        "ogrs_band": tuple(bands["ogrs_band"]),
+        "rosh_level": tuple(rosh["rosh_level"]),
+    }
+    floors = sorted(
+        zip(bands["ogrs_band"], bands["min_score"].astype(int), strict=True), key=lambda b: b[1]
+    )
+    return RecordDomains(
+        allowed=tuple(allowed.items()),
+        ogrs_band_floors=tuple((str(band), int(floor)) for band, floor in floors),
+        high_rosh_levels=tuple(rosh.loc[rosh["table_level"] == MERGED_HIGH, "rosh_level"]),
+    )
+
+
+def _band_for_score(score: pd.Series, floors: tuple[tuple[str, int], ...]) -> pd.Series:
     bands = pd.Series(pd.NA, index=score.index, dtype="string")
-    for band, floor in OGRS_BAND_FLOORS.items():
+    for band, floor in floors:
         bands = bands.mask(score.ge(floor).fillna(False), band)
     return bands
 
 
 class CaseRecordSchema(pa.DataFrameModel):
-    """One kept case: the analysis dataset's row (DESIGN.md sections 5 and 11)."""
+    """One kept case: the analysis dataset's row (DESIGN.md sections 5 and 11).
+
+    The columns, types and the rules that need no reference data. The whole contract, with the
+    domains and the rules that need them, is `case_record_schema(domains)`.
+    """
 
     case_id: Series[pd.StringDtype] = pa.Field(nullable=False, str_matches=r"^[0-9a-f]{20}$")
     area: Series[pd.StringDtype] = pa.Field(str_matches=r"^[a-z]+(-[a-z]+)*$")
     inspection_id: Series[pd.StringDtype] = pa.Field(str_matches=r"^[a-z-]+-\d{4}-\d{2}$")
     fieldwork_start: Series[pd.Timestamp] = pa.Field(nullable=False)
-    form_version: Series[pd.StringDtype] = pa.Field(isin=FORM_VERSIONS)
-    provider: Series[pd.StringDtype] = pa.Field(isin=PROVIDERS)
+    form_version: Series[pd.StringDtype] = pa.Field()
+    provider: Series[pd.StringDtype] = pa.Field()
     provider_name: Series[pd.StringDtype] = pa.Field(nullable=False)
-    supervision_type: Series[pd.StringDtype] = pa.Field(isin=SUPERVISION_TYPES)
-    sentence_type: Series[pd.StringDtype] = pa.Field(isin=SENTENCE_TYPES)
+    supervision_type: Series[pd.StringDtype] = pa.Field()
+    sentence_type: Series[pd.StringDtype] = pa.Field()
     gender: Series[pd.StringDtype] = pa.Field(isin=GENDERS)
     age: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    age_group: Series[pd.StringDtype] = pa.Field(nullable=True, isin=AGE_GROUPS)
-    ethnic_group: Series[pd.StringDtype] = pa.Field(nullable=True, isin=ETHNIC_GROUPS)
+    age_group: Series[pd.StringDtype] = pa.Field(nullable=True)
+    ethnic_group: Series[pd.StringDtype] = pa.Field(nullable=True)
     ogrs3_score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, le=99)
-    ogrs_band: Series[pd.StringDtype] = pa.Field(nullable=True, isin=RISK_LEVELS)
-    rosh_level: Series[pd.StringDtype] = pa.Field(nullable=True, isin=RISK_LEVELS)
+    ogrs_band: Series[pd.StringDtype] = pa.Field(nullable=True)
+    rosh_level: Series[pd.StringDtype] = pa.Field(nullable=True)
     mappa_eligible: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     mappa_category: Series[pd.Int64Dtype] = pa.Field(nullable=True, isin=[1, 2, 3])
     barriers: Series[pd.BooleanDtype] = pa.Field(nullable=True)
@@ -72,16 +116,6 @@ class CaseRecordSchema(pa.DataFrameModel):
     @pa.check("age", name="age_at_least_18")
     def age_at_least_18(cls, age: Series[pd.Int64Dtype]) -> Series[bool]:
         return age.isna() | age.ge(18).fillna(False)
-
-    @pa.dataframe_check(name="ogrs_band_agrees_with_score")
-    def ogrs_band_agrees_with_score(cls, df: pd.DataFrame) -> Series[bool]:
-        expected = _band_for_score(df["ogrs3_score"])
-        same = expected.eq(df["ogrs_band"]).fillna(False)
-        return same | (expected.isna() & df["ogrs_band"].isna())
-
-    @pa.dataframe_check(name="crc_never_high_rosh")
-    def crc_never_high_rosh(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["provider"].eq("CRC") & df["rosh_level"].isin(HIGH_RISK_LEVELS)).fillna(False)
 
     @pa.dataframe_check(name="mappa_eligible_only_nps")
     def mappa_eligible_only_nps(cls, df: pd.DataFrame) -> Series[bool]:
@@ -141,3 +175,43 @@ class IngestedCaseSchema(CaseRecordSchema):
     @pa.check("inspection_matches_file", name="inspection_id_matches_file")
     def inspection_id_matches_file(cls, matches: Series[pd.BooleanDtype]) -> Series[bool]:
         return matches.fillna(False).astype(bool)
+
+
+def _domain_checks(domains: RecordDomains) -> tuple[dict, list[pa.Check]]:
+    columns = {
+        column: {"checks": [pa.Check.isin(list(values))]} for column, values in domains.allowed
+    }
+    floors, high = domains.ogrs_band_floors, list(domains.high_rosh_levels)
+
+    def ogrs_band_agrees_with_score(df: pd.DataFrame) -> pd.Series:
+        expected = _band_for_score(df["ogrs3_score"], floors)
+        same = expected.eq(df["ogrs_band"]).fillna(False)
+        return same | (expected.isna() & df["ogrs_band"].isna())
+
+    def crc_never_high_rosh(df: pd.DataFrame) -> pd.Series:
+        return ~(df["provider"].eq("CRC") & df["rosh_level"].isin(high)).fillna(False)
+
+    checks = [
+        pa.Check(ogrs_band_agrees_with_score, name="ogrs_band_agrees_with_score"),
+        pa.Check(crc_never_high_rosh, name="crc_never_high_rosh"),
+    ]
+    return columns, checks
+
+
+def _with_domains(model: type[pa.DataFrameModel], domains: RecordDomains) -> pa.DataFrameSchema:
+    columns, checks = _domain_checks(domains)
+    schema = model.to_schema().update_columns(columns)
+    schema.checks = [*schema.checks, *checks]
+    return schema
+
+
+@lru_cache(maxsize=8)
+def case_record_schema(domains: RecordDomains) -> pa.DataFrameSchema:
+    """The whole contract of a stored case record: `CaseRecordSchema` plus the domain rules."""
+    return _with_domains(CaseRecordSchema, domains)
+
+
+@lru_cache(maxsize=8)
+def ingested_case_schema(domains: RecordDomains) -> pa.DataFrameSchema:
+    """The whole contract of a case during ingestion: `IngestedCaseSchema` plus the domain rules."""
+    return _with_domains(IngestedCaseSchema, domains)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.errors
-
-from probation_pipeline.records.schema import IngestedCaseSchema
+import pandera.pandas as pa
 
 QUARANTINE_COLUMNS: tuple[str, ...] = (
     "area",
@@ -24,10 +23,11 @@ class SchemaStructureError(Exception):
     """The frame itself (not some rows) does not fit the schema: a bug, not bad data."""
 
 
-def rules_broken(rows: pd.DataFrame) -> pd.Series:
-    """For each row index that breaks a rule of IngestedCaseSchema, the rules joined by '; '."""
+def rules_broken(rows: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.Series:
+    """For each row index that breaks a rule of `schema` (records/schema.ingested_case_schema),
+    the rules joined by '; '."""
     try:
-        IngestedCaseSchema.validate(rows, lazy=True)
+        schema.validate(rows, lazy=True)
     except pandera.errors.SchemaErrors as errors:
         failures = errors.failure_cases
         if failures["index"].isna().any():

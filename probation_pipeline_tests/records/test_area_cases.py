@@ -8,12 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from probation_pipeline.extracts.reader import read_extract
+from probation_pipeline.extracts.versions import form_version_names
 from probation_pipeline.records.accounting import unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.columns import RECORD_COLUMNS
 from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.pseudonym import Pseudonymiser
-from probation_pipeline.records.schema import CaseRecordSchema
+from probation_pipeline.records.schema import case_record_schema, record_domains
 from probation_pipeline.reference import Reference
 from probation_pipeline_tests.extract_fixtures import REFERENCE_DIR, v2_row, write_v2
 
@@ -27,7 +28,9 @@ def _area(tmp_path: Path, files: dict[str, list[dict[str, str]]], area: str = "g
         read_extract(write_v2(tmp_path, inspection, rows), PSEUDO).rows
         for inspection, rows in files.items()
     ]
-    return prepare_area_cases(area, pd.concat(frames, ignore_index=True), REFERENCE)
+    return prepare_area_cases(
+        area, pd.concat(frames, ignore_index=True), REFERENCE, form_version_names()
+    )
 
 
 def _closes(result) -> bool:
@@ -65,7 +68,7 @@ def test_clean_rows_are_kept_with_derived_variables(tmp_path):
     assert second["mappa_category"] == 2 and second["mappa_eligible"]
     assert cases.iloc[0]["age"] == 26 and cases.iloc[0]["age_group"] == "25-29"
     assert pd.isna(cases.iloc[0]["harm_known_adults"])
-    CaseRecordSchema.validate(cases)
+    case_record_schema(record_domains(REFERENCE, form_version_names())).validate(cases)
 
 
 BROKEN_ROWS = {
