@@ -18,6 +18,7 @@ from probation_pipeline.defs.automation import TRIGGER_TAG
 from probation_pipeline.defs.jobs import AREA_JOB, NATIONAL_JOB
 from probation_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, area_partitions
 from probation_pipeline.extracts.reader import is_ignored_name
+from probation_pipeline.locking import BUSY_EXIT_CODE, DataDirBusy, data_dir_lock
 from probation_pipeline.paths import DataPaths
 from probation_pipeline.records.pseudonym import KEY_ENV
 from probation_pipeline.reference import Reference
@@ -178,13 +179,18 @@ def main(argv: list[str] | None = None) -> int:
             "Set it before processing real case data.",
             file=sys.stderr,
         )
-    print(f"Materialising every asset from {paths.raw}", flush=True)
-    run_ids: list[str] = []
-    with dg.DagsterInstance.get() as instance:
-        outcome = materialize_all(defs, paths, instance, run_ids)
-        if run_ids:
-            print(summarise_checks(instance, run_ids[-1]))
-    print(summarise_outputs(paths))
+    try:
+        with data_dir_lock(paths.root):
+            print(f"Materialising every asset from {paths.raw}", flush=True)
+            run_ids: list[str] = []
+            with dg.DagsterInstance.get() as instance:
+                outcome = materialize_all(defs, paths, instance, run_ids)
+                if run_ids:
+                    print(summarise_checks(instance, run_ids[-1]))
+            print(summarise_outputs(paths))
+    except DataDirBusy as busy:
+        print(f"REFUSED: {busy}", file=sys.stderr)
+        return BUSY_EXIT_CODE
     failed = [name for name, ok in outcome.items() if not ok]
     if failed:
         print(f"Failed: {', '.join(failed)} (see `make ui` for the run logs)", file=sys.stderr)

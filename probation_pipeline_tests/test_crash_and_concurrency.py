@@ -1,0 +1,136 @@
+"""Crash-safety and concurrency of `python -m probation_pipeline.materialize` (issue 11).
+
+A run killed with SIGKILL at any point, then rerun, leaves byte-identical data files and
+publication; two runs on one data dir at once either both finish or the second refuses clearly;
+the warehouse is never left half-written (every file is written then renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from probation_pipeline.locking import BUSY_EXIT_CODE, data_dir_lock
+
+REPO = Path(__file__).resolve().parents[1]
+AREAS = ("gwent", "kent")
+RUN_TIMEOUT = 600
+
+
+def _data_dir(root: Path) -> Path:
+    for area in AREAS:
+        shutil.copytree(REPO / "data" / "raw" / area, root / "raw" / area)
+    shutil.copytree(REPO / "data" / "reference", root / "reference")
+    home = root / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return root
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PROBATION_DATA_DIR": str(root),
+        "DAGSTER_HOME": str(root / "home"),
+        "PROBATION_PSEUDONYM_KEY": "crash-test-key",
+    }
+
+
+def _start(root: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "probation_pipeline.materialize"],
+        cwd=REPO,
+        env=_env(root),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _run(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "probation_pipeline.materialize"],
+        cwd=REPO,
+        env=_env(root),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+
+
+def outputs(root: Path) -> dict[str, str]:
+    """SHA-256 of every data file of the warehouse and the publication, by relative path.
+
+    Names starting with `.` (a killed run's temporary files, which no reader opens) are left
+    out; `latest` is recorded as the publication it names.
+    """
+    digests = {}
+    for folder in ("warehouse", "published"):
+        for path in sorted((root / folder).rglob("*")):
+            relative = path.relative_to(root)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            if path.is_symlink():
+                digests[str(relative)] = "-> " + os.readlink(path)
+            elif path.is_file():
+                digests[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> tuple[dict[str, str], float]:
+    root = _data_dir(tmp_path_factory.mktemp("clean"))
+    started = time.monotonic()
+    result = _run(root)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    digests = outputs(root)
+    assert any(name.endswith("tables.xlsx") for name in digests)
+    return digests, elapsed
+
+
+def test_killed_runs_then_a_rerun_give_the_same_bytes(tmp_path, clean):
+    expected, elapsed = clean
+    root = _data_dir(tmp_path)
+    # Kill the same data dir's run twice: during the area runs, then late in the national run.
+    for fraction in (0.4, 0.85):
+        process = _start(root)
+        time.sleep(fraction * elapsed)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        assert process.returncode == -signal.SIGKILL
+    result = _run(root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert outputs(root) == expected
+
+
+def test_a_second_run_on_a_busy_data_dir_refuses_clearly(tmp_path):
+    root = _data_dir(tmp_path)
+    with data_dir_lock(root):
+        result = _run(root)
+    assert result.returncode == BUSY_EXIT_CODE
+    assert f"REFUSED: another run is already writing to {root} (process {os.getpid()})" in (
+        result.stderr
+    )
+    assert not (root / "warehouse").exists()
+
+
+def test_two_runs_at_once_both_finish_or_the_second_refuses(tmp_path, clean):
+    expected, _ = clean
+    root = _data_dir(tmp_path)
+    processes = [_start(root), _start(root)]
+    results = [process.communicate(timeout=RUN_TIMEOUT) for process in processes]
+    codes = sorted(process.returncode for process in processes)
+    assert codes in ([0, 0], [0, BUSY_EXIT_CODE]), [err[-2000:] for _, err in results]
+    if BUSY_EXIT_CODE in codes:
+        refused = next(err for p, (_, err) in zip(processes, results, strict=True) if p.returncode)
+        assert "REFUSED: another run is already writing to" in refused
+    assert outputs(root) == expected
