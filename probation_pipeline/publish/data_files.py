@@ -14,6 +14,7 @@ import pandas as pd
 
 from probation_pipeline.digests import sha256_file
 from probation_pipeline.publish.bundle import PublicationBundle
+from probation_pipeline.publish.escaping import spreadsheet_safe_frame
 
 DATA_FILE_STEMS: tuple[str, ...] = (
     "judgement_tables",
@@ -89,7 +90,10 @@ def write_data_files(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str,
     digests: dict[str, str] = {}
     for stem, frame in frames.items():
         csv_path = folder / f"{stem}.csv"
-        frame.to_csv(csv_path, index=False, lineterminator="\n", encoding="utf-8")
+        # CSV opens in spreadsheets: text that would run as a formula is neutralised there only.
+        spreadsheet_safe_frame(frame).to_csv(
+            csv_path, index=False, lineterminator="\n", encoding="utf-8"
+        )
         parquet_path = folder / f"{stem}.parquet"
         # No compression-level or writer defaults vary between runs; pandas metadata has no time.
         frame.to_parquet(parquet_path, index=False, engine="pyarrow")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from probation_pipeline.publish.bundle import PublicationBundle, layout_for_display
 from probation_pipeline.publish.data_files import is_shorthand
+from probation_pipeline.publish.escaping import WORKBOOK_OPTIONS
 from probation_pipeline.stats.disclosure import NOT_APPLICABLE, NOT_AVAILABLE
 
 # Readable headings for the tidy sheets; unknown columns keep their name.
@@ -197,6 +198,8 @@ def write_workbook(
             cover=cover,
             notes_table=notes,
             contentsheet_options={"additional_elements": ["subtitles"]},
+            # Every string is a string cell: never a live formula or hyperlink.
+            workbook_options=WORKBOOK_OPTIONS,
         )
     workbook.set_properties(
         {
