@@ -183,7 +183,7 @@ def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
     "cases alone, with Wilson intervals and a flag where the interval crosses a band boundary.",
 )
 def area_ratings(data: ProbationData, case_records: pd.DataFrame) -> pd.DataFrame:
-    config = data.reference().ratings_config
+    config = data.reference().ratings
     rated = [rate_providers(cases, config) for cases in _by_area(case_records).values()]
     ratings = pd.concat(rated, ignore_index=True) if rated else rate_providers(case_records, config)
     return ratings[ratings["scope"] != NATIONAL_SCOPE].reset_index(drop=True)
@@ -199,7 +199,7 @@ def ratings(
     context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
 ) -> pd.DataFrame:
     # The same function as area_ratings on all areas at once, so the two always agree.
-    rated = rate_providers(case_records, data.reference().ratings_config)
+    rated = rate_providers(case_records, data.reference().ratings)
     overall = rated[rated["key_area"] == "overall"]
     columns = ["scope", "area", "provider", "pct", "band", "driven_by"]
     context.add_output_metadata(

@@ -115,12 +115,12 @@ def build_full_refresh_schedule(cron: str, timezone: str) -> dg.ScheduleDefiniti
 
 def build_automation(paths: DataPaths) -> dg.Definitions:
     """Sensors and schedules, with their settings from `reference/operations.yaml`."""
-    settings = Reference(paths.reference).operations_config
-    raw = settings["raw_sensor"]
-    refresh = settings["full_refresh"]
+    settings = Reference(paths.reference).operations
     return dg.Definitions(
         sensors=[
-            build_raw_extract_sensor(int(raw["interval_seconds"]), float(raw["settle_seconds"])),
+            build_raw_extract_sensor(
+                settings.sensor_interval_seconds, settings.sensor_settle_seconds
+            ),
             # Open-source Dagster's built-in automation sensor starts stopped; this one runs.
             dg.AutomationConditionSensorDefinition(
                 AUTOMATION_SENSOR,
@@ -133,5 +133,5 @@ def build_automation(paths: DataPaths) -> dg.Definitions:
                 "raw_extracts).",
             ),
         ],
-        schedules=[build_full_refresh_schedule(str(refresh["cron"]), str(refresh["timezone"]))],
+        schedules=[build_full_refresh_schedule(settings.refresh_cron, settings.refresh_timezone)],
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from probation_pipeline.publish.bundle import Headline, InputFile, PublicationBundle, RowAccounting
 from probation_pipeline.ratings.disclosure import apply_ratings_disclosure
 from probation_pipeline.reference import Reference
-from probation_pipeline.stats.disclosure import apply_disclosure_control
+from probation_pipeline.stats.disclosure import apply_disclosure_control, disclosure_notes
 from probation_pipeline.stats.tables import render_bulletin_layout
 
 HIGH_ROSH = ("High", "Very high")
@@ -44,8 +46,7 @@ def list_inputs(files: pd.DataFrame) -> list[InputFile]:
 
 def national_display(tables: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """National tables get display columns but no suppression (threshold 1: nothing withheld)."""
-    config = {**reference.disclosure_config, "min_base": 1}
-    return apply_disclosure_control(tables, config)
+    return apply_disclosure_control(tables, replace(reference.disclosure, min_base=1))
 
 
 def assemble_bundle(
@@ -83,7 +84,7 @@ def assemble_bundle(
         judgement_tables=tables,
         bulletin_layouts=layouts,
         # Area rows are sub-national tables: withheld and protected from the national rows.
-        ratings=apply_ratings_disclosure(ratings, reference.disclosure_config),
+        ratings=apply_ratings_disclosure(ratings, reference.disclosure),
         model_steps=model_steps,
         model_coefficients=model_coefficients,
         model_summaries=model_summaries,
@@ -92,8 +93,11 @@ def assemble_bundle(
         inputs=list_inputs(input_files),
         row_accounting=accounting,
         latest_fieldwork=pd.Timestamp(case_records["fieldwork_start"].max()).date(),
-        disclosure_notes=dict(reference.disclosure_config["shorthand"]),
+        disclosure_notes=disclosure_notes(reference.disclosure),
         code_revision=code_revision,
         area_names=dict(zip(areas["area_slug"], areas["pcc_area"], strict=True)),
-        rating_bands=tuple(reference.ratings_config["bands"]),
+        rating_bands=tuple(
+            {"rating": band.rating, "min_share": float(band.min_share)}
+            for band in reference.ratings.bands
+        ),
     )

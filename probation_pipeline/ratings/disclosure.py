@@ -7,19 +7,16 @@ the config check are those of the tables (`stats/disclosure.py`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from probation_pipeline.ratings.rules import AREA_SCOPE, NATIONAL_SCOPE, OVERALL
+from probation_pipeline.reference import DisclosureConfig
 from probation_pipeline.stats.disclosure import (
     CONFIDENTIAL,
     NOT_AVAILABLE,
     CellSum,
     cell_to_withhold,
-    min_base_of,
 )
 
 # Ratings (rules.rate_providers): what a withheld cell hides. An `overall` row also hides which
@@ -36,7 +33,7 @@ RATING_WITHHELD_COLUMNS: tuple[str, ...] = (
 OVERALL_WITHHELD_COLUMNS: tuple[str, ...] = (*RATING_WITHHELD_COLUMNS, "n", "driven_by")
 
 
-def apply_ratings_disclosure(ratings: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
+def apply_ratings_disclosure(ratings: pd.DataFrame, config: DisclosureConfig) -> pd.DataFrame:
     """Withhold small-base area ratings and protect them from the national totals.
 
     Input: the output of `rules.rate_providers` (scope, area, provider, key_area, n, sufficient,
@@ -60,9 +57,9 @@ def apply_ratings_disclosure(ratings: pd.DataFrame, config: Mapping[str, Any]) -
     Output: the same rows and order, RATING_WITHHELD_COLUMNS (and on withheld overall rows also n
     and driven_by) set to <NA> in withheld rows, plus pct_display (string: pct with one decimal,
     `[c]` withheld, `[x]` no case or not rated), withheld (bool) and suppression (`primary`,
-    `secondary` or <NA>). Raises DisclosureConfigError for a bad `min_base`.
+    `secondary` or <NA>).
     """
-    min_base = min_base_of(config)
+    min_base = config.min_base
     result = ratings.reset_index(drop=True).copy()
     n = result["n"].to_numpy(dtype=float, na_value=np.nan)
     sufficient = result["sufficient"].to_numpy(dtype=float, na_value=np.nan)

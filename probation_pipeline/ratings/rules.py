@@ -9,20 +9,17 @@ score carries a Wilson interval with a flag when the interval spans more than on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from probation_pipeline.reference import PROVIDERS
+from probation_pipeline.reference import PROVIDERS, RatingBand, RatingsConfig
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
 
-CASE_RULE = "every_answered_question_yes"
 OVERALL = "overall"
 AREA_SCOPE = "area"
 NATIONAL_SCOPE = "national"
@@ -44,60 +41,13 @@ RATING_COLUMNS: tuple[str, ...] = (
 )
 
 
-class RatingsConfigError(ValueError):
-    """ratings.yaml is incomplete or inconsistent (unknown rule, bands not descending, ...)."""
-
-
-@dataclass(frozen=True)
-class Band:
-    """A rating band: shares at or above `min_share` (exact fraction) get `rating`."""
-
-    rating: str
-    min_share: Fraction
-
-
-def rating_bands(config: Mapping[str, Any]) -> tuple[Band, ...]:
-    """The bands of the config, highest first, thresholds as exact fractions (0.80 -> 4/5).
-
-    Raises RatingsConfigError unless thresholds strictly descend and the last is 0.
-    """
-    try:
-        bands = tuple(
-            # Via the decimal text, so 0.65 is exactly 13/20 and not the nearest binary float.
-            Band(str(band["rating"]), Fraction(Decimal(str(band["min_share"]))))
-            for band in config["bands"]
-        )
-    except (KeyError, TypeError) as error:
-        raise RatingsConfigError(f"ratings config bands are malformed: {error}") from error
-    thresholds = [band.min_share for band in bands]
-    if (
-        not bands
-        or thresholds != sorted(thresholds, reverse=True)
-        or len(set(thresholds)) != len(thresholds)
-    ):
-        raise RatingsConfigError(f"band thresholds must strictly descend: {thresholds}")
-    if thresholds[-1] != 0:
-        raise RatingsConfigError("the lowest band must start at 0 so every share gets a band")
-    return bands
-
-
-def key_area_questions(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """key area -> its question ids, in config order. Checks the configured case rule."""
-    if config.get("case_rule", CASE_RULE) != CASE_RULE:
-        raise RatingsConfigError(f"unknown case_rule {config.get('case_rule')!r}; know {CASE_RULE}")
-    try:
-        return {str(name): tuple(area["questions"]) for name, area in config["key_areas"].items()}
-    except (KeyError, TypeError, AttributeError) as error:
-        raise RatingsConfigError(f"ratings config key_areas are malformed: {error}") from error
-
-
-def case_sufficiency(records: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
+def case_sufficiency(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame:
     """Per case and key area: True sufficient, False not, <NA> not counted (nothing answered).
 
     Output: columns `area`, `provider` and one nullable boolean column per key area (config
     order), same index as `records`. Raises KeyError when a configured question is not a column.
     """
-    areas = key_area_questions(config)
+    areas = {area.name: area.questions for area in config.key_areas}
     missing = sorted({q for qs in areas.values() for q in qs} - set(records.columns))
     if missing:
         raise KeyError(f"case records lack the key-area questions {missing}")
@@ -110,7 +60,9 @@ def case_sufficiency(records: pd.DataFrame, config: Mapping[str, Any]) -> pd.Dat
     return result
 
 
-def band_of_counts(sufficient: Sequence[int], n: Sequence[int], bands: Sequence[Band]) -> list:
+def band_of_counts(
+    sufficient: Sequence[int], n: Sequence[int], bands: Sequence[RatingBand]
+) -> list:
     """Band of each exact share sufficient/n (None where n is 0): compared in integers, no floats."""
     labels: list[str | None] = []
     for k, m in zip(sufficient, n, strict=True):
@@ -122,13 +74,15 @@ def band_of_counts(sufficient: Sequence[int], n: Sequence[int], bands: Sequence[
     return labels
 
 
-def _band_of_bound(bound: float, bands: Sequence[Band]) -> str | None:
+def _band_of_bound(bound: float, bands: Sequence[RatingBand]) -> str | None:
     if np.isnan(bound):
         return None
     return next(band.rating for band in bands if bound >= float(band.min_share))
 
 
-def _score_rows(counts: pd.DataFrame, bands: Sequence[Band], confidence: float) -> pd.DataFrame:
+def _score_rows(
+    counts: pd.DataFrame, bands: Sequence[RatingBand], confidence: float
+) -> pd.DataFrame:
     scores = counts.copy()
     n = scores["n"].to_numpy(dtype=float)
     k = scores["sufficient"].to_numpy(dtype=float)
@@ -152,7 +106,9 @@ def _score_rows(counts: pd.DataFrame, bands: Sequence[Band], confidence: float) 
     return scores
 
 
-def _overall_row(group: pd.DataFrame, key_areas: Sequence[str], bands: Sequence[Band]) -> dict:
+def _overall_row(
+    group: pd.DataFrame, key_areas: Sequence[str], bands: Sequence[RatingBand]
+) -> dict:
     """The rating of one provider: the lowest key area (exact shares; ties to config order)."""
     first = group.iloc[0]
     row: dict[str, Any] = {
@@ -185,7 +141,7 @@ def _overall_row(group: pd.DataFrame, key_areas: Sequence[str], bands: Sequence[
     }
 
 
-def rate_providers(records: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
+def rate_providers(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame:
     """Key-area scores and ratings per area and provider, and nationally per provider.
 
     Input: case records (`area`, `provider`, the judgement columns named in the config).
@@ -208,12 +164,12 @@ def rate_providers(records: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataF
       sufficient, share, pct, interval and band the row repeats; <NA> elsewhere.
 
     A key area with n = 0 has <NA> share, interval, band and flag; an `overall` row is unrated
-    (<NA> band) unless every key area has n > 0. Raises RatingsConfigError for a bad config and
-    KeyError for missing columns.
+    (<NA> band) unless every key area has n > 0. Raises KeyError for missing columns (the config
+    is checked when `Reference.ratings` loads it).
     """
-    bands = rating_bands(config)
-    key_areas = list(key_area_questions(config))
-    confidence = float(config.get("confidence_level", 0.95))
+    bands = config.bands
+    key_areas = [area.name for area in config.key_areas]
+    confidence = config.confidence_level
     sufficiency = case_sufficiency(records, config)
     long = sufficiency.melt(
         id_vars=["area", "provider"], var_name="key_area", value_name="is_sufficient"

@@ -35,15 +35,14 @@ cell of its sums is withheld.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from probation_pipeline.reference import PROVIDERS
+from probation_pipeline.reference import PROVIDERS, DisclosureConfig
 from probation_pipeline.stats.tables import ALL_PROVIDERS, ALL_VARIABLE
 
 CONFIDENTIAL = "[c]"
@@ -56,34 +55,22 @@ WITHHELD_VALUE_COLUMNS: tuple[str, ...] = ("yes", "pct_yes", "ci_lower", "ci_upp
 
 
 class DisclosureConfigError(ValueError):
-    """disclosure.yaml lacks a threshold or the explanation of a shorthand symbol."""
+    """disclosure.yaml does not explain a shorthand symbol the tables use."""
 
 
 class IncompleteRowError(ValueError):
     """A row does not hold exactly one All, one CRC and one NPS cell."""
 
 
-def min_base_of(config: Mapping[str, Any]) -> int:
-    if "min_base" not in config:
-        raise DisclosureConfigError("disclosure config has no min_base")
-    min_base = config["min_base"]
-    if not isinstance(min_base, int) or isinstance(min_base, bool) or min_base < 1:
-        raise DisclosureConfigError(f"min_base must be a positive integer, got {min_base!r}")
-    return min_base
+def disclosure_notes(config: DisclosureConfig) -> dict[str, str]:
+    """symbol -> meaning for each shorthand symbol, in SHORTHAND order (disclosure.yaml).
 
-
-def disclosure_notes(config: Mapping[str, Any]) -> pd.DataFrame:
-    """The notes explaining each shorthand symbol: columns symbol, meaning (in SHORTHAND order).
-
-    Raises DisclosureConfigError when the config does not explain every symbol.
+    Raises DisclosureConfigError when disclosure.yaml's `shorthand` does not explain every symbol.
     """
-    explanations = config.get("shorthand") or {}
-    missing = [symbol for symbol in SHORTHAND if symbol not in explanations]
+    missing = [symbol for symbol in SHORTHAND if symbol not in config.shorthand]
     if missing:
-        raise DisclosureConfigError(f"disclosure config does not explain {missing}")
-    return pd.DataFrame(
-        {"symbol": list(SHORTHAND), "meaning": [str(explanations[s]) for s in SHORTHAND]}
-    )
+        raise DisclosureConfigError(f"disclosure.yaml: shorthand: does not explain {missing}")
+    return {symbol: config.shorthand[symbol] for symbol in SHORTHAND}
 
 
 @dataclass(frozen=True)
@@ -244,7 +231,7 @@ def _sums(result: pd.DataFrame, keys: Sequence[str], protect_level_sums: bool) -
 
 def apply_disclosure_control(
     table: pd.DataFrame,
-    config: Mapping[str, Any],
+    config: DisclosureConfig,
     row_keys: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Withhold small-base percentages and protect them from the table's sums; add display columns.
@@ -266,10 +253,10 @@ def apply_disclosure_control(
     - yes, pct_yes, ci_lower, ci_upper set to <NA> in withheld cells, so writing the frame as it
       is cannot leak them. n is never withheld.
 
-    Raises DisclosureConfigError for a bad `min_base`, IncompleteRowError when a row is not
-    exactly one All, CRC and NPS cell.
+    Raises IncompleteRowError when a row is not exactly one All, CRC and NPS cell (the config
+    is checked when `Reference.disclosure` loads it).
     """
-    min_base = min_base_of(config)
+    min_base = config.min_base
     keys = list(row_keys) if row_keys is not None else [k for k in DEFAULT_ROW_KEYS if k in table]
     result = table.reset_index(drop=True).copy()
     n = result["n"].to_numpy(dtype=float, na_value=np.nan)
@@ -282,7 +269,7 @@ def apply_disclosure_control(
     primary = ~empty & (n < min_base)
     withheld = primary.copy()
 
-    equations = _sums(result, keys, bool(config.get("protect_level_sums", True)))
+    equations = _sums(result, keys, config.protect_level_sums)
     by_table: dict[tuple, list[CellSum]] = {}
     for equation in equations:
         by_table.setdefault(equation.table, []).append(equation)

@@ -12,12 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-import yaml
 
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.rounding import implied_yes
 
-BULLETIN_CONFIG_FILE = "bulletin_2018_01.yaml"
 CELL_KEYS: tuple[str, ...] = ("question_id", "variable", "level", "provider")
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "table",
@@ -48,16 +46,16 @@ class BulletinScope:
 
 
 def load_bulletin_scope(reference: Reference) -> BulletinScope:
-    """Read bulletin_2018_01.yaml next to the other reference files; areas from pcc_areas.csv."""
-    config = yaml.safe_load((reference.folder / BULLETIN_CONFIG_FILE).read_text())
+    """The bulletin's scope (`Reference.bulletin`); its areas from pcc_areas.csv."""
+    config = reference.bulletin
     areas = reference.pcc_areas
-    in_bulletin = areas[config["areas_column"]].str.strip().str.lower() == "yes"
+    in_bulletin = areas[config.areas_column].str.strip().str.lower() == "yes"
     return BulletinScope(
-        publication_id=str(config["publication_id"]),
+        publication_id=config.publication_id,
         areas=frozenset(areas.loc[in_bulletin, "area_slug"]),
-        fieldwork_start_from=config["fieldwork_start_from"],
-        fieldwork_start_to=config["fieldwork_start_to"],
-        one_inspection_per_area=bool(config.get("one_inspection_per_area", True)),
+        fieldwork_start_from=config.fieldwork_start_from,
+        fieldwork_start_to=config.fieldwork_start_to,
+        one_inspection_per_area=config.one_inspection_per_area,
     )
 
 

@@ -218,7 +218,10 @@ def make_bundle(
         ),
         latest_fieldwork=date(2017, 10, 2),
         disclosure_notes=DISCLOSURE_NOTES,
-        rating_bands=REFERENCE.ratings_config["bands"],
+        rating_bands=[
+            {"rating": band.rating, "min_share": float(band.min_share)}
+            for band in REFERENCE.ratings.bands
+        ],
     )
 
 

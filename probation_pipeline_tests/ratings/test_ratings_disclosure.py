@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,18 +16,22 @@ from probation_pipeline.ratings.disclosure import (
     apply_ratings_disclosure,
 )
 from probation_pipeline.ratings.rules import rate_providers
-from probation_pipeline.stats.disclosure import CONFIDENTIAL, NOT_AVAILABLE, DisclosureConfigError
+from probation_pipeline.reference import DisclosureConfig, KeyArea, RatingsConfig
+from probation_pipeline.stats.disclosure import CONFIDENTIAL, NOT_AVAILABLE
 from probation_pipeline_tests.publish.conftest import REFERENCE, make_bundle
 
 # Two key areas of one question each, so each (area, provider, key area) count is set directly.
-RATINGS_CONFIG = {
-    "key_areas": {"engagement": {"questions": ["q_eng"]}, "safety": {"questions": ["q_safe"]}},
-    "bands": REFERENCE.ratings_config["bands"],
-    "confidence_level": 0.95,
-}
+RATINGS_CONFIG = RatingsConfig(
+    key_areas=(
+        KeyArea("engagement", "Engagement", ("q_eng",)),
+        KeyArea("safety", "Safety", ("q_safe",)),
+    ),
+    bands=REFERENCE.ratings.bands,
+    confidence_level=0.95,
+)
 KEY_AREAS = ("engagement", "safety")
 QUESTION = {"engagement": "q_eng", "safety": "q_safe"}
-DISCLOSURE = {"min_base": 5}
+DISCLOSURE = DisclosureConfig(min_base=5)
 
 Counts = dict[tuple[str, str, str], tuple[int, int]]
 
@@ -156,11 +159,6 @@ def test_a_lone_area_leaves_only_the_national_cell_to_withhold() -> None:
     assert not result[result["provider"].eq("NPS")]["withheld"].any()
 
 
-def test_min_base_is_required() -> None:
-    with pytest.raises(DisclosureConfigError):
-        apply_ratings_disclosure(rated(full({})), {})
-
-
 def _unknown_ranges(column: pd.DataFrame, national: pd.Series) -> list[tuple[int, int]]:
     """Range of each withheld area `sufficient` consistent with the published national total."""
     hidden = column[column["withheld"]]
@@ -185,7 +183,7 @@ counts_strategy = st.dictionaries(
 @given(counts=counts_strategy, min_base=st.integers(1, 8))
 def test_no_withheld_value_can_be_worked_out(counts: Counts, min_base: int) -> None:
     ratings = rated(counts)
-    result = apply_ratings_disclosure(ratings, {"min_base": min_base})
+    result = apply_ratings_disclosure(ratings, DisclosureConfig(min_base=min_base))
     assert list(result.columns[: len(ratings.columns)]) == list(ratings.columns)
     assert len(result) == len(ratings)
 
@@ -229,12 +227,12 @@ def test_no_withheld_value_can_be_worked_out(counts: Counts, min_base: int) -> N
 def test_sample_sized_bases_withhold_nothing() -> None:
     # The shipped sample's smallest area base is 16, far above the default threshold.
     ratings = rated(full({("a", "CRC", "engagement"): (16, 9)}))
-    assert not apply_ratings_disclosure(ratings, {"min_base": 5})["withheld"].any()
+    assert not apply_ratings_disclosure(ratings, DisclosureConfig(min_base=5))["withheld"].any()
 
 
 def test_publication_shows_withheld_ratings_as_confidential(tmp_path: Path) -> None:
     ratings = rated(full({("a", "CRC", "engagement"): (4, 1), ("b", "CRC", "engagement"): (9, 6)}))
-    shown = apply_ratings_disclosure(ratings, REFERENCE.disclosure_config)
+    shown = apply_ratings_disclosure(ratings, REFERENCE.disclosure)
     bundle = dataclasses.replace(make_bundle(), ratings=shown)
     result = publish_publication(bundle, tmp_path)
     folder = tmp_path / result.publication_id

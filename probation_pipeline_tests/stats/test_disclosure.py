@@ -1,4 +1,5 @@
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from probation_pipeline.stats.rounding import percent_half_up_series
 from probation_pipeline.stats.tables import area_judgement_tables, render_bulletin_layout
 from probation_pipeline_tests.stats.records_factory import answers, make_records, reference
 
-CONFIG = reference().disclosure_config
+CONFIG = reference().disclosure
 PROVIDERS = ("All", "CRC", "NPS")
 
 
@@ -87,13 +88,7 @@ def test_not_applicable_and_empty_cells() -> None:
 def test_threshold_comes_from_the_config() -> None:
     table = triple((6, 3), (40, 30))
     assert not apply_disclosure_control(table, CONFIG)["withheld"].any()
-    assert apply_disclosure_control(table, {"min_base": 10})["withheld"].sum() == 2
-
-
-@pytest.mark.parametrize("config", [{}, {"min_base": 0}, {"min_base": "5"}])
-def test_bad_threshold_is_refused(config: dict) -> None:
-    with pytest.raises(DisclosureConfigError):
-        apply_disclosure_control(triple((4, 1), (40, 30)), config)
+    assert apply_disclosure_control(table, replace(CONFIG, min_base=10))["withheld"].sum() == 2
 
 
 def test_incomplete_row_is_refused() -> None:
@@ -103,10 +98,10 @@ def test_incomplete_row_is_refused() -> None:
 
 def test_notes_explain_every_symbol() -> None:
     notes = disclosure_notes(CONFIG)
-    assert notes["symbol"].tolist() == ["[c]", "[z]", "[x]"]
-    assert notes["meaning"].str.len().gt(20).all()
-    with pytest.raises(DisclosureConfigError):
-        disclosure_notes({"shorthand": {"[c]": "withheld"}})
+    assert list(notes) == ["[c]", "[z]", "[x]"]
+    assert all(len(meaning) > 20 for meaning in notes.values())
+    with pytest.raises(DisclosureConfigError, match=r"disclosure\.yaml"):
+        disclosure_notes(replace(CONFIG, shorthand={"[c]": "withheld"}))
 
 
 def feasible_yes(result: pd.DataFrame) -> set[tuple[int, int, int]]:
@@ -143,7 +138,7 @@ def feasible_yes(result: pd.DataFrame) -> set[tuple[int, int, int]]:
 )
 def test_no_withheld_value_can_be_recovered(crc, nps, min_base: int) -> None:
     table = triple(crc, nps)
-    result = apply_disclosure_control(table, {"min_base": min_base})
+    result = apply_disclosure_control(table, replace(CONFIG, min_base=min_base))
     # Every small base is withheld.
     small = table["applicable"] & table["n"].between(1, min_base - 1)
     assert result.loc[small.fillna(False), "withheld"].all()
@@ -237,7 +232,9 @@ small_cell = st.integers(0, 4).flatmap(lambda n: st.tuples(st.just(n), st.intege
 def test_no_withheld_value_can_be_recovered_from_rows_and_level_sums(
     cells, missing, min_base
 ) -> None:
-    result = apply_disclosure_control(gender_table(cells, missing), {"min_base": min_base})
+    result = apply_disclosure_control(
+        gender_table(cells, missing), replace(CONFIG, min_base=min_base)
+    )
     small = result["n"].between(1, min_base - 1)
     assert result.loc[small, "withheld"].all()
     assert pinned_in_gender_table(result) == []
@@ -262,7 +259,7 @@ def test_withheld_level_is_protected_from_the_level_sum() -> None:
     assert len(withheld) >= 2
     assert pinned_in_gender_table(result) == []
     # Row sums alone leave it exposed through the level sum.
-    rows_only = apply_disclosure_control(table, CONFIG | {"protect_level_sums": False})
+    rows_only = apply_disclosure_control(table, replace(CONFIG, protect_level_sums=False))
     assert ("Female", "CRC") in pinned_in_gender_table(rows_only)
 
 
@@ -278,7 +275,7 @@ def test_joint_sums_are_audited_exactly() -> None:
         },
         {"CRC": (0, 0), "NPS": (0, 0)},
     )
-    result = apply_disclosure_control(table, {"min_base": 3})
+    result = apply_disclosure_control(table, replace(CONFIG, min_base=3))
     assert pinned_in_gender_table(result) == []
     assert result["withheld"].sum() > 4
 
