@@ -8,7 +8,7 @@ SEED ?= 2018
 export PROBATION_DATA_DIR ?= $(CURDIR)/$(DATA_DIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test lint format ui install install-dev browser sample clean
+.PHONY: run test lint format ui install install-dev browser postgres sample clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@echo "Installing the project and its dev extras into $(VENV) (log: $(VENV)/install.log)"
-	@$(BIN)/pip install --quiet -e '.[dev]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/pip install --quiet -e '.[dev,deploy]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -48,6 +48,14 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null) \
 		|| echo "chromium not installed: the report rendering test will be skipped"; }
 
+## postgres: Debian's PostgreSQL server binaries (initdb, pg_ctl) for the deployment tests
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+		{ command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+			install -y -qq postgresql >/dev/null) \
+		|| echo "postgresql not installed: the Postgres deployment tests will be skipped"; }
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -58,7 +66,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 ## test: lint, then the whole test suite (the end-to-end tests run on temporary data dirs)
-test: install-dev browser lint
+test: install-dev browser postgres lint
 	$(BIN)/pytest -q
 
 ## sample: regenerate the shipped calibrated sample in data/raw

@@ -45,7 +45,7 @@ def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:
             jobs=build_jobs(),
             executor=dg.in_process_executor,
             resources={
-                "data": ProbationData(root=str(paths.root)),
+                "data": ProbationData.from_paths(paths),
                 "pseudonym_key": PseudonymKey(),
                 "io_manager": ParquetIOManagerResource(base_dir=str(paths.warehouse)),
             },

@@ -12,7 +12,6 @@ import os
 import sys
 
 import dagster as dg
-import pandas as pd
 
 from probation_pipeline.defs.automation import TRIGGER_TAG
 from probation_pipeline.defs.jobs import AREA_JOB, NATIONAL_JOB
@@ -20,8 +19,10 @@ from probation_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, a
 from probation_pipeline.extracts.reader import is_ignored_name
 from probation_pipeline.locking import BUSY_EXIT_CODE, DataDirBusy, data_dir_lock
 from probation_pipeline.paths import DataPaths
+from probation_pipeline.publish.object_store import read_store_latest
 from probation_pipeline.records.pseudonym import KEY_ENV
 from probation_pipeline.reference import Reference
+from probation_pipeline.storage import display, is_local, read_parquet
 
 # Run logs stay complete in the instance (and the UI); the terminal shows errors only.
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -150,16 +151,23 @@ def summarise_checks(instance: dg.DagsterInstance, run_id: str) -> str:
 
 def summarise_outputs(paths: DataPaths) -> str:
     """Where the outputs are, with the row accounting and the publication id."""
-    lines = [f"Warehouse:   {paths.warehouse}"]
-    accounting = paths.warehouse / "row_accounting.parquet"
+    warehouse = paths.warehouse
+    lines = [f"Warehouse:   {display(warehouse)}"]
+    accounting = warehouse / "row_accounting.parquet"
     if accounting.exists():
-        total = pd.read_parquet(accounting).set_index("area").loc["All areas"]
+        total = read_parquet(accounting).set_index("area").loc["All areas"]
         lines.append(
             f"Rows:        {total['raw_rows']} raw = {total['kept']} kept + {total['superseded']} "
             f"superseded + {total['exact_duplicates']} exact duplicates + "
-            f"{total['quarantined']} quarantined ({paths.warehouse / 'quarantine.parquet'})"
+            f"{total['quarantined']} quarantined ({display(warehouse / 'quarantine.parquet')})"
         )
-    latest = paths.published / "latest"
+    published = paths.published
+    if not is_local(published):
+        pub_id = read_store_latest(published)
+        if pub_id:
+            lines.append(f"Publication: {display(published / pub_id)} (LATEST)")
+        return "\n".join(lines)
+    latest = published / "latest"
     if latest.exists():
         lines.append(f"Publication: {latest} -> {latest.resolve().name}")
         lines.append(f"Report:      {latest / 'report.html'}")

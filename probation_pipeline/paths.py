@@ -1,7 +1,9 @@
-"""Where the pipeline reads and writes: every path derives from one setting.
+"""Where the pipeline reads and writes: every path derives from one setting, or from a URL.
 
 `PROBATION_DATA_DIR` (default `data`, relative to the working directory) holds `raw/`,
-`reference/`, `warehouse/` and `published/`.
+`reference/`, `warehouse/` and `published/`. `PROBATION_WAREHOUSE_URL`, `PROBATION_PUBLISHED_URL`
+and `PROBATION_RAW_URL` (for example `s3://bucket/prefix`) move the warehouse, the publication and
+the raw extracts into object storage; the reference data always ships with the code's data dir.
 """
 
 from __future__ import annotations
@@ -10,31 +12,44 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from probation_pipeline.storage import StorePath, location
+
 DATA_DIR_ENV = "PROBATION_DATA_DIR"
+WAREHOUSE_URL_ENV = "PROBATION_WAREHOUSE_URL"
+PUBLISHED_URL_ENV = "PROBATION_PUBLISHED_URL"
+RAW_URL_ENV = "PROBATION_RAW_URL"
 
 
 @dataclass(frozen=True)
 class DataPaths:
-    """The four folders below the data directory."""
+    """The four folders below the data directory, three of which a URL may replace."""
 
     root: Path
+    warehouse_url: str | None = None
+    published_url: str | None = None
+    raw_url: str | None = None
 
     @classmethod
     def from_env(cls) -> DataPaths:
-        return cls(Path(os.environ.get(DATA_DIR_ENV, "data")).resolve())
+        return cls(
+            Path(os.environ.get(DATA_DIR_ENV, "data")).resolve(),
+            warehouse_url=os.environ.get(WAREHOUSE_URL_ENV) or None,
+            published_url=os.environ.get(PUBLISHED_URL_ENV) or None,
+            raw_url=os.environ.get(RAW_URL_ENV) or None,
+        )
 
     @property
-    def raw(self) -> Path:
-        return self.root / "raw"
+    def raw(self) -> StorePath:
+        return location(self.raw_url) if self.raw_url else self.root / "raw"
 
     @property
     def reference(self) -> Path:
         return self.root / "reference"
 
     @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse"
+    def warehouse(self) -> StorePath:
+        return location(self.warehouse_url) if self.warehouse_url else self.root / "warehouse"
 
     @property
-    def published(self) -> Path:
-        return self.root / "published"
+    def published(self) -> StorePath:
+        return location(self.published_url) if self.published_url else self.root / "published"

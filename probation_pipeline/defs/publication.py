@@ -4,8 +4,8 @@ import dagster as dg
 import pandas as pd
 
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
-from probation_pipeline.publish import publish_publication
 from probation_pipeline.publish.assemble import assemble_bundle
+from probation_pipeline.publish.object_store import publish
 
 
 @dg.asset(
@@ -42,7 +42,7 @@ def publication(
         quarantine=quarantine,
         input_files=input_files,
     )
-    result = publish_publication(bundle, data.paths.published)
+    result = publish(bundle, data.paths.published)
     changes = result.changes
     context.add_output_metadata(
         {

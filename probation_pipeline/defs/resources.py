@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +12,27 @@ from upath import UPath
 from probation_pipeline.paths import DataPaths
 from probation_pipeline.records.pseudonym import Pseudonymiser, pseudonymiser_from_env
 from probation_pipeline.reference import Reference
+from probation_pipeline.storage import location, read_parquet, write_parquet
 
 
 class ProbationData(dg.ConfigurableResource):
-    """The data directory (`PROBATION_DATA_DIR`): raw extracts, reference data and outputs."""
+    """The data directory (`PROBATION_DATA_DIR`): raw extracts, reference data and outputs.
+
+    The optional URLs (`PROBATION_RAW_URL`, `PROBATION_PUBLISHED_URL`) put the raw extracts or
+    the publication in object storage; they never carry credentials.
+    """
 
     root: str
+    raw_url: str | None = None
+    published_url: str | None = None
+
+    @classmethod
+    def from_paths(cls, paths: DataPaths) -> ProbationData:
+        return cls(root=str(paths.root), raw_url=paths.raw_url, published_url=paths.published_url)
 
     @property
     def paths(self) -> DataPaths:
-        return DataPaths(Path(self.root))
+        return DataPaths(Path(self.root), raw_url=self.raw_url, published_url=self.published_url)
 
     def reference(self) -> Reference:
         return Reference(self.paths.reference)
@@ -43,17 +52,9 @@ class PseudonymKey(dg.ConfigurableResource):
         return pseudonymiser
 
 
-def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
-    """Write `frame` next to `path` under a temporary name, flush it to disk, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        frame.to_parquet(temporary, index=False)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+def write_parquet_atomically(frame: pd.DataFrame, path: Path | UPath) -> None:
+    """Write `frame` at `path` atomically: temporary file then rename locally, one upload remotely."""
+    write_parquet(frame, path)
 
 
 WAREHOUSE_POOL = "probation_warehouse"
@@ -73,9 +74,11 @@ COLUMNS_ONLY = "columns"
 class ParquetIOManager(dg.UPathIOManager):
     """One Parquet file per asset (`<asset>.parquet`) or per partition (`<asset>/<area>.parquet`).
 
-    Writes are atomic. A partitioned asset is always handed over as a dict {partition: frame}
-    and its function returns one, whether its run covers one partition or several (a single-run
-    backfill over all areas); the base class would pass a bare frame for a single partition.
+    The base path is a local folder or an object-store URL (`PROBATION_WAREHOUSE_URL`); paths
+    stay UPaths throughout. Writes are atomic in the store's sense (`storage.write_parquet`).
+    A partitioned asset is always handed over as a dict {partition: frame} and its function
+    returns one, whether its run covers one partition or several (a single-run backfill over all
+    areas); the base class would pass a bare frame for a single partition.
     """
 
     extension = ".parquet"
@@ -98,7 +101,7 @@ class ParquetIOManager(dg.UPathIOManager):
     def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(f"{context.asset_key.to_user_string()}: expected a DataFrame")
-        write_parquet_atomically(obj, Path(path))
+        write_parquet_atomically(obj, path)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
         metadata = context.definition_metadata or {}
@@ -106,10 +109,10 @@ class ParquetIOManager(dg.UPathIOManager):
         column = metadata.get(PARTITION_FILTER)
         if column and context.has_partition_key:
             # A partitioned asset reading a pooled one reads only its own rows.
-            return pd.read_parquet(
-                Path(path), columns=columns, filters=[(column, "==", context.partition_key)]
+            return read_parquet(
+                path, columns=columns, filters=[(column, "==", context.partition_key)]
             )
-        return pd.read_parquet(Path(path), columns=columns)
+        return read_parquet(path, columns=columns)
 
     def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
         return {"dagster/row_count": len(obj)}
@@ -122,9 +125,9 @@ class ParquetIOManager(dg.UPathIOManager):
 
 
 class ParquetIOManagerResource(dg.ConfigurableIOManagerFactory):
-    """The warehouse IO manager rooted at `<data dir>/warehouse`."""
+    """The warehouse IO manager rooted at `<data dir>/warehouse` or `PROBATION_WAREHOUSE_URL`."""
 
     base_dir: str
 
     def create_io_manager(self, context: dg.InitResourceContext) -> ParquetIOManager:
-        return ParquetIOManager(base_path=UPath(self.base_dir))
+        return ParquetIOManager(base_path=UPath(location(self.base_dir)))

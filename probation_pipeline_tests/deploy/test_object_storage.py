@@ -1,0 +1,153 @@
+"""The warehouse and the publication in an S3 bucket (moto's S3 API on 127.0.0.1).
+
+The whole pipeline runs twice on the shipped sample, once on local folders and once with
+`PROBATION_WAREHOUSE_URL` and `PROBATION_PUBLISHED_URL` in a bucket; every output is compared
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import pandas as pd
+import pytest
+from upath import UPath
+
+from probation_pipeline.defs.resources import PARTITION_FILTER, ParquetIOManager
+from probation_pipeline.storage import StorageURLError, location, read_parquet, write_parquet
+from probation_pipeline_tests.deploy.servers import make_bucket, moto_s3
+
+pytestmark = pytest.mark.deploy
+
+BUCKET = "probation-test"
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with moto_s3() as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.env().items():
+            patch.setenv(name, value)
+        make_bucket(server, BUCKET)
+        yield server
+        import s3fs
+
+        s3fs.S3FileSystem.clear_instance_cache()
+
+
+def store_files(url: str) -> dict[str, bytes]:
+    """Every object below `url`, by key relative to it."""
+    root = location(url)
+    prefix = root.path.rstrip("/") + "/"
+    return {
+        key[len(prefix) :]: root.fs.cat_file(key)
+        for key in root.fs.find(root.path)
+        if key.startswith(prefix)
+    }
+
+
+def local_files(folder) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def test_a_url_with_credentials_is_refused():
+    with pytest.raises(StorageURLError) as caught:
+        location("s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/prefix")
+    assert "wJalrXUtnFEMI" not in str(caught.value)
+    assert "AKIAEXAMPLE" not in str(caught.value)
+
+
+def test_local_paths_stay_plain_paths(tmp_path):
+    from pathlib import Path
+
+    assert type(location(tmp_path)) is type(Path(tmp_path))
+    assert location(f"file://{tmp_path}") == tmp_path
+
+
+def test_parquet_round_trip_and_partition_filter_in_a_bucket(s3):
+    path = location(f"s3://{BUCKET}/unit/case_records.parquet")
+    frame = pd.DataFrame({"area": ["gwent", "kent", "gwent"], "n": [1, 2, 3]})
+    write_parquet(frame, path)
+    write_parquet(frame.assign(n=[4, 5, 6]), path)
+    assert [p.name for p in path.parent.iterdir()] == ["case_records.parquet"]  # no leftovers
+    assert read_parquet(path)["n"].tolist() == [4, 5, 6]
+    manager = ParquetIOManager(base_path=UPath(location(f"s3://{BUCKET}/unit")))
+    context = dg.build_input_context(
+        partition_key="gwent", definition_metadata={PARTITION_FILTER: "area"}
+    )
+    assert manager.load_from_path(context, path)["n"].tolist() == [4, 6]
+
+
+def test_a_failed_write_leaves_the_previous_object(s3):
+    path = location(f"s3://{BUCKET}/unit/ratings.parquet")
+    write_parquet(pd.DataFrame({"n": [1]}), path)
+
+    class Unwritable(pd.DataFrame):
+        def to_parquet(self, *args, **kwargs):
+            super().to_parquet(*args, **kwargs)
+            raise OSError("disk full halfway")
+
+    with pytest.raises(OSError, match="halfway"):
+        write_parquet(Unwritable({"n": [2, 3]}), path)
+    assert read_parquet(path)["n"].tolist() == [1]
+
+
+@pytest.fixture(scope="module")
+def local_and_bucket_runs(s3, tmp_path_factory):
+    from probation_pipeline_tests.sample_pipeline import run_shipped_sample
+
+    local = run_shipped_sample(tmp_path_factory.mktemp("local"))
+    from probation_pipeline.definitions import build_definitions
+    from probation_pipeline.materialize import materialize_all
+    from probation_pipeline.paths import DataPaths
+    from probation_pipeline_tests.sample_pipeline import REPO
+
+    root = tmp_path_factory.mktemp("bucket")
+    shutil.copytree(REPO / "data" / "raw", root / "raw")
+    shutil.copytree(REPO / "data" / "reference", root / "reference")
+    paths = DataPaths(
+        root,
+        warehouse_url=f"s3://{BUCKET}/run/warehouse",
+        published_url=f"s3://{BUCKET}/run/published",
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = materialize_all(build_definitions(paths), paths, instance)
+    return local, paths, instance, outcome
+
+
+def test_the_pipeline_writes_the_same_bytes_to_a_bucket(local_and_bucket_runs):
+    local, paths, _, outcome = local_and_bucket_runs
+    assert all(outcome.values()) and all(local.outcome.values())
+    assert not (paths.root / "warehouse").exists() and not (paths.root / "published").exists()
+    warehouse = store_files(paths.warehouse_url)
+    expected = local_files(local.paths.warehouse)
+    assert sorted(warehouse) == sorted(expected)
+    assert "case_records.parquet" in warehouse and "raw_extracts/gwent.parquet" in warehouse
+    assert warehouse == expected
+    published = store_files(paths.published_url)
+    pub_id = published.pop("LATEST").decode().strip()
+    assert pub_id == local.paths.published.joinpath("latest").resolve().name
+    expected_publication = {
+        f"{pub_id}/{name}": data
+        for name, data in local_files(local.paths.published / pub_id).items()
+    }
+    assert sorted(published) == sorted(expected_publication)
+    assert published == expected_publication
+
+
+def test_the_publication_metadata_names_the_bucket_not_the_credentials(local_and_bucket_runs, s3):
+    _, paths, instance, _ = local_and_bucket_runs
+    record = instance.fetch_materializations(dg.AssetKey("publication"), limit=1).records[0]
+    metadata = {k: str(v.value) for k, v in record.asset_materialization.metadata.items()}
+    assert metadata["folder"].startswith(f"s3://{BUCKET}/run/published/")
+    logged = " ".join(
+        str(entry.message) + str(entry.dagster_event)
+        for run in instance.get_runs()
+        for entry in instance.all_logs(run.run_id)
+    )
+    assert s3.secret_key not in logged and s3.access_key not in logged
+    assert s3.secret_key not in " ".join(metadata.values())
