@@ -140,7 +140,7 @@ def test_the_pipeline_writes_the_same_bytes_to_a_bucket(local_and_bucket_runs):
 
 
 def test_the_publication_metadata_names_the_bucket_not_the_credentials(local_and_bucket_runs, s3):
-    _, paths, instance, _ = local_and_bucket_runs
+    _, _, instance, _ = local_and_bucket_runs
     record = instance.fetch_materializations(dg.AssetKey("publication"), limit=1).records[0]
     metadata = {k: str(v.value) for k, v in record.asset_materialization.metadata.items()}
     assert metadata["folder"].startswith(f"s3://{BUCKET}/run/published/")
