@@ -7,10 +7,12 @@ is skipped, with the reason, when its software is missing (`make test` installs 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -110,38 +112,58 @@ def postgres_bindir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(uid: int | None = None, gid: int | None = None):
+    """A `preexec_fn`: optionally drop to `uid`/`gid`, then ask the kernel to SIGTERM the child
+    when this (test) process dies, so a killed test run leaves no server behind."""
+
+    def prepare() -> None:
+        if gid is not None:
+            os.setgid(gid)
+            os.setgroups([])
+        if uid is not None:
+            os.setuid(uid)
+        # After setuid: a change of credentials clears the parent-death signal.
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return prepare
+
+
 @contextlib.contextmanager
 def postgres_cluster() -> Iterator[PostgresServer]:
-    """A fresh cluster (initdb) in a temporary folder, started with pg_ctl on a free port.
+    """A fresh cluster (initdb) in a temporary folder, its server a child process on a free port.
 
     As root, the cluster belongs to the `postgres` user (PostgreSQL refuses to run as root).
-    Password authentication (scram) is required on 127.0.0.1, as in production.
+    Password authentication (scram) is required on 127.0.0.1, as in production. The server is a
+    direct child (not daemonised by pg_ctl), stopped with a fast shutdown at the end, and killed
+    by the kernel if the test process dies first.
     """
     pytest.importorskip("psycopg2")
     bindir = postgres_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
-    run_as: list[str] = []
-    owner = None
+    uid = gid = None
     if os.geteuid() == 0:
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("running as root and there is no `postgres` user to own the cluster")
-        run_as = ["runuser", "-u", "postgres", "--"]
+        uid, gid = owner.pw_uid, owner.pw_gid
     folder = Path(tempfile.mkdtemp(prefix="probation-pg-"))
     data = folder / "data"
     password = "probation-test-password"
     port = free_port()
+    server_process = None
     try:
         pwfile = folder / "pwfile"
         pwfile.write_text(password + "\n")
-        if owner is not None:
-            os.chown(folder, owner.pw_uid, owner.pw_gid)
-            os.chown(pwfile, owner.pw_uid, owner.pw_gid)
+        if uid is not None:
+            os.chown(folder, uid, gid)
+            os.chown(pwfile, uid, gid)
         subprocess.run(
             [
-                *run_as,
                 str(bindir / "initdb"),
                 "-D",
                 str(data),
@@ -155,40 +177,55 @@ def postgres_cluster() -> Iterator[PostgresServer]:
             check=True,
             capture_output=True,
             timeout=START_TIMEOUT_SECONDS,
+            preexec_fn=die_with_parent(uid, gid),
+            cwd=folder,
         )
-        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {folder} -c fsync=off"
-        subprocess.run(
+        log = open(folder / "server.log", "wb")  # noqa: SIM115 - closed in the finally below
+        server_process = subprocess.Popen(
             [
-                *run_as,
-                str(bindir / "pg_ctl"),
+                str(bindir / "postgres"),
                 "-D",
                 str(data),
-                "-o",
-                options,
-                "-l",
-                str(folder / "server.log"),
-                "-w",
-                "-t",
-                str(START_TIMEOUT_SECONDS),
-                "start",
+                "-p",
+                str(port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={folder}",
+                "-c",
+                "fsync=off",
             ],
-            check=True,
-            capture_output=True,
-            timeout=START_TIMEOUT_SECONDS + 10,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(uid, gid),
+            cwd=folder,
         )
-        try:
-            server = PostgresServer("127.0.0.1", port, "dagster", password, "postgres")
-            with contextlib.closing(server.connect()) as connection:
-                connection.autocommit = True
-                connection.cursor().execute("CREATE DATABASE dagster")
-            yield PostgresServer("127.0.0.1", port, "dagster", password, "dagster")
-        finally:
-            subprocess.run(
-                [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                capture_output=True,
-                timeout=START_TIMEOUT_SECONDS,
-            )
+        server = PostgresServer("127.0.0.1", port, "dagster", password, "postgres")
+
+        def accepts() -> bool:
+            if server_process.poll() is not None:
+                raise RuntimeError((folder / "server.log").read_text())
+            try:
+                server.connect().close()
+                return True
+            except Exception:
+                return False
+
+        if not wait_for(accepts, timeout=START_TIMEOUT_SECONDS, interval=0.2):
+            raise RuntimeError(f"PostgreSQL did not start in {START_TIMEOUT_SECONDS} s")
+        with contextlib.closing(server.connect()) as connection:
+            connection.autocommit = True
+            connection.cursor().execute("CREATE DATABASE dagster")
+        yield PostgresServer("127.0.0.1", port, "dagster", password, "dagster")
     finally:
+        if server_process is not None:
+            server_process.send_signal(signal.SIGINT)  # fast shutdown
+            try:
+                server_process.wait(timeout=START_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                server_process.kill()
+                server_process.wait(timeout=10)
+            log.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 

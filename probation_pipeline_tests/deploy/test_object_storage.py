@@ -151,3 +151,69 @@ def test_the_publication_metadata_names_the_bucket_not_the_credentials(local_and
     )
     assert s3.secret_key not in logged and s3.access_key not in logged
     assert s3.secret_key not in " ".join(metadata.values())
+
+
+def test_the_sensor_lists_raw_extracts_in_a_bucket_and_the_area_run_reads_them(s3, tmp_path):
+    from probation_pipeline.definitions import build_definitions
+    from probation_pipeline.defs.automation import build_raw_extract_sensor
+    from probation_pipeline.defs.jobs import AREA_JOB
+    from probation_pipeline.defs.partitions import area_partitions
+    from probation_pipeline.defs.resources import ProbationData
+    from probation_pipeline.paths import DataPaths
+    from probation_pipeline_tests.sample_pipeline import REPO
+
+    root = tmp_path / "data"
+    shutil.copytree(REPO / "data" / "reference", root / "reference")
+    raw_url = f"s3://{BUCKET}/sensor/raw"
+    raw = location(raw_url)
+    for area in ("gwent", "durham"):
+        for path in sorted((REPO / "data" / "raw" / area).iterdir()):
+            (raw / area / path.name).write_bytes(path.read_bytes())
+    (raw / "atlantis" / "atlantis-2017-01.csv").write_bytes(b"not an area\n")
+    assert not (root / "raw").exists()
+
+    instance = dg.DagsterInstance.ephemeral()
+    sensor = build_raw_extract_sensor(interval_seconds=30, settle_seconds=0)
+    data = ProbationData(root=str(root), raw_url=raw_url)
+    context = dg.build_sensor_context(instance=instance, resources={"data": data})
+    result = sensor(context)
+    assert sorted(r.partition_key for r in result.run_requests) == ["durham", "gwent"]
+    (added,) = result.dynamic_partitions_requests
+    assert sorted(added.partition_keys) == ["durham", "gwent"]
+    instance.add_dynamic_partitions(area_partitions.name, list(added.partition_keys))
+
+    # Nothing changed in the bucket: the next tick (with the cursor) requests nothing.
+    again = sensor(
+        dg.build_sensor_context(instance=instance, cursor=result.cursor, resources={"data": data})
+    )
+    assert again.run_requests == []
+    # A new object is seen (listings are not cached between ticks).
+    second = REPO / "data" / "raw" / "gwent" / "gwent-2017-01.csv"
+    (raw / "gwent" / "gwent-2018-03.csv").write_bytes(
+        second.read_bytes().replace(b"gwent-2017-01", b"gwent-2018-03")
+    )
+    changed = sensor(
+        dg.build_sensor_context(instance=instance, cursor=result.cursor, resources={"data": data})
+    )
+    assert [r.partition_key for r in changed.run_requests] == ["gwent"]
+
+    paths = DataPaths(root, raw_url=raw_url, warehouse_url=f"s3://{BUCKET}/sensor/warehouse")
+    request = next(r for r in result.run_requests if r.partition_key == "durham")
+    run = (
+        build_definitions(paths)
+        .resolve_job_def(AREA_JOB)
+        .execute_in_process(instance=instance, tags=request.tags | {"dagster/partition": "durham"})
+    )
+    assert run.success
+    materialization = (
+        instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey("raw_extracts"), asset_partitions=["durham"]
+            ),
+            limit=1,
+        )
+        .records[0]
+        .asset_materialization
+    )
+    assert materialization.metadata["content_digest"].value == request.run_key.split(":", 1)[1]
+    assert "durham/durham-2016-04.csv" in str(materialization.metadata["file_sha256"].value)
