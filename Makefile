@@ -30,9 +30,11 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # The local instance settings (run queue, concurrency pool); rewritten when dagster-local.yaml changes.
+# Another instance file there (deploy/dagster.yaml for Postgres, say) is left as it is.
 $(DAGSTER_HOME)/dagster.yaml: dagster-local.yaml
 	@mkdir -p $(DAGSTER_HOME)
-	@cp dagster-local.yaml $@
+	@if [ ! -e $@ ] || head -n 1 $@ | grep -q '^# The local Dagster instance'; then \
+		cp dagster-local.yaml $@; else echo "Using the Dagster instance $@"; fi
 
 ## run: materialise every asset on the shipped sample and write the publication
 run: install $(DAGSTER_HOME)/dagster.yaml

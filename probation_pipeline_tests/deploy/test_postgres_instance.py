@@ -104,12 +104,23 @@ def test_materialize_stores_runs_events_and_checks_in_postgres(first_run, postgr
 
 
 def test_a_rerun_reads_its_state_back(first_run, deployment, postgres):
+    """The rerun is `make run`, which must keep DAGSTER_HOME's deploy/dagster.yaml."""
     _, env = deployment
     runs_before = query(postgres, "SELECT count(*) FROM runs")[0][0]
-    second = materialize(env)
+    second = subprocess.run(
+        ["make", "-s", "run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=MATERIALIZE_TIMEOUT_SECONDS,
+    )
     assert second.returncode == 0, second.stdout + second.stderr
     runs_after = query(postgres, "SELECT count(*) FROM runs")[0][0]
     assert runs_after == 2 * runs_before  # the same runs again, recorded beside the first ones
+    home = env["DAGSTER_HOME"]
+    with open(f"{home}/dagster.yaml") as used, open(REPO / "deploy" / "dagster.yaml") as shipped:
+        assert used.read() == shipped.read()
     # The partitions registered by the first run were read back, not added again.
     assert query(postgres, "SELECT count(*) FROM dynamic_partitions") == [(14,)]
     # Same inputs, same publication: the rerun found the first one's and kept it.
