@@ -60,9 +60,14 @@ def _lines(rows: pd.DataFrame, mask: pd.Series) -> str:
     return shown + (f" and {len(lines) - _MAX_LINES_LISTED} more" if len(lines) > 5 else "")
 
 
+def _short(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _values(series: pd.Series) -> str:
     counts = series.value_counts()
-    shown = ", ".join(f"{value!r} ({count})" for value, count in counts.head(3).items())
+    shown = ", ".join(f"{_short(value)} ({count})" for value, count in counts.head(3).items())
     return shown + (f" and {len(counts) - 3} other value(s)" if len(counts) > 3 else "")
 
 
