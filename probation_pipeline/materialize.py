@@ -43,7 +43,8 @@ def areas_with_extracts(paths: DataPaths) -> tuple[list[str], list[str]]:
             areas.append(folder.name)
         else:
             warnings.append(
-                f"{folder.relative_to(paths.root)}: not a PCC area slug in the reference data; skipped"
+                f"{folder.relative_to(paths.root) if is_local(folder) else display(folder)}: "
+                "not a PCC area slug in the reference data; skipped"
             )
     return areas, warnings
 
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         with data_dir_lock(paths.root):
-            print(f"Materialising every asset from {paths.raw}", flush=True)
+            print(f"Materialising every asset from {display(paths.raw)}", flush=True)
             run_ids: list[str] = []
             with dg.DagsterInstance.get() as instance:
                 outcome = materialize_all(defs, paths, instance, run_ids)

@@ -215,3 +215,71 @@ def test_the_daemon_ticks_and_runs_the_queue_against_postgres(first_run, deploym
         except subprocess.TimeoutExpired:
             os.killpg(daemon.pid, signal.SIGKILL)
             daemon.wait(timeout=10)
+
+
+def test_make_run_with_postgres_and_everything_in_a_bucket(postgres, tmp_path):
+    """The issue's acceptance: own Postgres database and S3 server, the variables, `make run`."""
+    from probation_pipeline_tests.deploy.servers import PostgresServer, make_bucket, moto_s3
+
+    with contextlib.closing(postgres.connect()) as connection:
+        connection.autocommit = True
+        connection.cursor().execute("CREATE DATABASE acceptance")
+    database = PostgresServer(
+        postgres.host, postgres.port, postgres.user, postgres.password, "acceptance"
+    )
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data" / "reference", data / "reference")
+    with moto_s3() as s3:
+        make_bucket(s3, "acceptance")
+        import s3fs
+
+        fs = s3fs.S3FileSystem(
+            key=s3.access_key,
+            secret=s3.secret_key,
+            endpoint_url=s3.endpoint,
+            skip_instance_cache=True,
+        )
+        fs.put(f"{REPO / 'data' / 'raw'}/", "acceptance/raw/", recursive=True)
+        env = {
+            **os.environ,
+            **database.env(),
+            **s3.env(),
+            "DAGSTER_HOME": str(home),
+            "PROBATION_DATA_DIR": str(data),
+            "PROBATION_RAW_URL": "s3://acceptance/raw",
+            "PROBATION_WAREHOUSE_URL": "s3://acceptance/warehouse",
+            "PROBATION_PUBLISHED_URL": "s3://acceptance/published",
+            "PROBATION_PSEUDONYM_KEY": "postgres-test-key",
+        }
+        done = subprocess.run(
+            ["make", "-s", "run"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=MATERIALIZE_TIMEOUT_SECONDS,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "455/455 published cells" in done.stdout
+        fs.invalidate_cache()
+        warehouse = fs.find("acceptance/warehouse")
+        published = fs.find("acceptance/published")
+    assert "acceptance/warehouse/case_records.parquet" in warehouse
+    assert "acceptance/warehouse/raw_extracts/gwent.parquet" in warehouse
+    assert "acceptance/published/LATEST" in published
+    assert any(key.endswith("/manifest.json") for key in published)
+    assert not (data / "raw").exists() and not (data / "warehouse").exists()
+    assert not (data / "published").exists()
+    runs = dict(query(database, "SELECT status, count(*) FROM runs GROUP BY status"))
+    assert runs.get("SUCCESS", 0) >= 2 and set(runs) == {"SUCCESS"}
+    for secret in (s3.secret_key, s3.access_key, database.password):
+        assert secret not in done.stdout + done.stderr
+        # Nothing stored by the instance (run config, tags, events, metadata) holds a credential.
+        for table, column in (("runs", "run_body"), ("event_logs", "event")):
+            leaked = query(
+                database, f"SELECT count(*) FROM {table} WHERE {column} LIKE '%{secret}%'"
+            )
+            assert leaked == [(0,)], (table, secret)
