@@ -11,6 +11,7 @@ from probation_pipeline.stats.reproduction import (
     compare_with_bulletin,
     describe_mismatches,
 )
+from probation_pipeline.stats.tables import area_judgement_tables as tabulate_area_judgements
 from probation_pipeline.stats.tables import judgement_tables as tabulate_judgements
 from probation_pipeline.stats.tables import markdown_preview
 
@@ -80,15 +81,9 @@ def reproduces_bulletin_2018_01(
 def area_judgement_tables(
     context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
 ) -> pd.DataFrame:
-    reference = data.reference()
     areas = _by_area(case_records)
-    tables = [
-        tabulate_judgements(cases, reference).assign(area=area) for area, cases in areas.items()
-    ]
     context.add_output_metadata({"cases_by_area": {a: len(c) for a, c in areas.items()}})
-    if not tables:
-        return tabulate_judgements(case_records, reference).assign(area=pd.Series(dtype="string"))
-    return pd.concat(tables, ignore_index=True)
+    return tabulate_area_judgements(case_records, data.reference())
 
 
 class ModelSettings(dg.Config):

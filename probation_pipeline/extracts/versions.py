@@ -48,12 +48,10 @@ class FormVersion:
     date_format: str
     answers: dict[str, str]
     not_applicable: frozenset[str] = frozenset()
-    encoding: str = "utf-8"
+    bom: bool = (
+        False  # whether the export starts with a UTF-8 byte-order mark (the reader strips it)
+    )
     line_end: str = "\n"  # how the export ends lines (the reader accepts either)
-
-    @property
-    def has_bom(self) -> bool:
-        return self.encoding == "utf-8-sig"
 
     def spelling(self, answer: str | None) -> str:
         """How this version writes Yes, No or None (no judgement)."""
@@ -115,8 +113,8 @@ V1 = FormVersion(
     },
     date_format="%d/%m/%Y",
     answers={"1": "Yes", "0": "No"},
-    # The older export has a byte-order mark (utf-8-sig strips it) and Windows line ends.
-    encoding="utf-8-sig",
+    # The older export has a byte-order mark and Windows line ends.
+    bom=True,
     line_end="\r\n",
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from probation_pipeline.ratings.rules import AREA_SCOPE, NATIONAL_SCOPE, OVERALL
+from probation_pipeline.ratings.rules import AREA_SCOPE, NATIONAL_SCOPE, OVERALL, RATING_COLUMNS
 from probation_pipeline.reference import DisclosureConfig
 from probation_pipeline.stats.disclosure import (
     CONFIDENTIAL,
@@ -21,15 +21,10 @@ from probation_pipeline.stats.disclosure import (
 
 # Ratings (rules.rate_providers): what a withheld cell hides. An `overall` row also hides which
 # key area drives it (`driven_by`, and its `n`, which repeats the driver's n).
-RATING_WITHHELD_COLUMNS: tuple[str, ...] = (
-    "sufficient",
-    "share",
-    "pct",
-    "ci_lower",
-    "ci_upper",
-    "band",
-    "crosses_boundary",
-)
+RATING_WITHHELD_COLUMNS: tuple[str, ...] = RATING_COLUMNS[
+    RATING_COLUMNS.index("sufficient") : RATING_COLUMNS.index("crosses_boundary") + 1
+]
+"""sufficient, share, pct, ci_lower, ci_upper, band, crosses_boundary."""
 OVERALL_WITHHELD_COLUMNS: tuple[str, ...] = (*RATING_WITHHELD_COLUMNS, "n", "driven_by")
 
 

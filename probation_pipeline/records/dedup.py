@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-SUPERSEDED = "superseded"
-EXACT_DUPLICATE = "exact_duplicate"
 CONFLICTING_DUPLICATE = (
     "conflicting duplicate: another row of this inspection has the same case reference"
 )

@@ -68,13 +68,3 @@ def quarantine_rows(rows: pd.DataFrame, rule: str | pd.Series) -> pd.DataFrame:
     )
     frame["rule"] = frame["rule"].astype("string")
     return frame.reset_index(drop=True)
-
-
-def empty_quarantine() -> pd.DataFrame:
-    return quarantine_rows(
-        pd.DataFrame(
-            {c: pd.Series(dtype="string") for c in ("area", "source_file", "case_id")}
-            | {"source_line": pd.Series(dtype="Int64")}
-        ),
-        "",
-    )

@@ -47,7 +47,7 @@ def render_extract(rows: pd.DataFrame, version: str) -> bytes:
             columns[header] = _text(values)
     frame = pd.DataFrame(columns)
     text = frame.to_csv(index=False, lineterminator=form.line_end)
-    prefix = "\ufeff" if form.has_bom else ""
+    prefix = "\ufeff" if form.bom else ""
     return (prefix + text).encode("utf-8")
 
 

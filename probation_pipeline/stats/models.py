@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from probation_pipeline.reference import PROVIDERS, Reference
+from probation_pipeline.reference import PROVIDERS, TABLE_VARIABLES, Reference
 from probation_pipeline.stats.levels import with_table_levels
 from probation_pipeline.stats.stepwise import (
     Coefficient,
@@ -23,15 +23,7 @@ from probation_pipeline.stats.stepwise import (
     forward_stepwise,
 )
 
-DEFAULT_CANDIDATES: tuple[str, ...] = (
-    "provider",
-    "gender",
-    "age_group",
-    "ethnic_group",
-    "supervision_type",
-    "ogrs_band",
-    "rosh_level",
-)
+DEFAULT_CANDIDATES: tuple[str, ...] = ("provider", *TABLE_VARIABLES)
 """Candidates of the bulletin's models; the order breaks ties between equal p-values."""
 
 VARIABLE_LABELS: dict[str, str] = {

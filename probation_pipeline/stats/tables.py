@@ -210,26 +210,23 @@ def judgement_tables(
 def area_judgement_tables(
     records: pd.DataFrame, reference: Reference, confidence: float = 0.95
 ) -> pd.DataFrame:
-    """`judgement_tables` applied to each area's cases: columns `area` + TABLE_COLUMNS.
+    """`judgement_tables` applied to each area's cases: columns TABLE_COLUMNS + `area`.
 
     Areas in sorted order; each area has the full grid of cells, so a question nobody in an area
-    answered appears with n = 0. Raises KeyError when `area` is missing or any area is <NA>, plus
-    the errors of `judgement_tables`.
+    answered appears with n = 0. Without records, the grid with a <NA> area. Raises KeyError when
+    `area` is missing, plus the errors of `judgement_tables`.
     """
     if "area" not in records.columns:
         raise KeyError("case records lack the column 'area'")
-    if records["area"].isna().any():
-        raise KeyError("case records with a missing area cannot be tabulated by area")
     frames = [
-        judgement_tables(cases, reference, confidence).assign(area=area)
+        judgement_tables(cases.reset_index(drop=True), reference, confidence).assign(area=str(area))
         for area, cases in records.groupby("area", sort=True, observed=True)
     ]
     if not frames:
-        empty = judgement_tables(records, reference, confidence).iloc[:0]
-        return empty.assign(area=pd.Series(dtype="string")).loc[:, ["area", *TABLE_COLUMNS]]
-    table = pd.concat(frames, ignore_index=True)
-    table["area"] = table["area"].astype("string")
-    return table.loc[:, ["area", *TABLE_COLUMNS]]
+        return judgement_tables(records, reference, confidence).assign(
+            area=pd.Series(dtype="string")
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def render_bulletin_layout(

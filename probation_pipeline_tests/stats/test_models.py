@@ -15,6 +15,7 @@ from probation_pipeline.reference import Reference
 from probation_pipeline.stats.models import (
     COEFFICIENT_COLUMNS,
     COEFFICIENT_STATISTICS,
+    DEFAULT_CANDIDATES,
     STEP_COLUMNS,
     SUMMARY_COLUMNS,
     UnknownLevelError,
@@ -25,15 +26,7 @@ from probation_pipeline.stats.models import (
 from probation_pipeline.stats.stepwise import CONSTANT, EmptyLevelWarning
 
 REFERENCE = Reference(Path(__file__).resolve().parents[2] / "data" / "reference")
-CANDIDATES = (
-    "provider",
-    "gender",
-    "age_group",
-    "ethnic_group",
-    "supervision_type",
-    "ogrs_band",
-    "rosh_level",
-)
+CANDIDATES = DEFAULT_CANDIDATES
 
 
 def synthetic_records(n: int = 4000, seed: int = 3) -> pd.DataFrame:

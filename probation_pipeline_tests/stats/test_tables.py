@@ -109,7 +109,7 @@ def test_question_nobody_answered_in_an_area_has_n_zero_and_no_percentage() -> N
         + answers("barriers", 1, 1, area="gwent", inspection_id="gwent-2017-04")
     )
     table = area_judgement_tables(records, REF)
-    assert list(table.columns) == ["area", *TABLE_COLUMNS]
+    assert list(table.columns) == [*TABLE_COLUMNS, "area"]
     assert list(dict.fromkeys(table["area"])) == ["gwent", "kent"]
     gwent = table[table["area"] == "gwent"]
     row = cell(gwent, "harm_children", "all", "All cases", "All")
