@@ -86,27 +86,39 @@ def outputs(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> tuple[dict[str, str], float]:
+def clean(tmp_path_factory) -> dict[str, str]:
     root = _data_dir(tmp_path_factory.mktemp("clean"))
-    started = time.monotonic()
     result = _run(root)
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:]
     digests = outputs(root)
     assert any(name.endswith("tables.xlsx") for name in digests)
-    return digests, elapsed
+    return digests
+
+
+def _kill_once_written(root: Path, marker: str) -> None:
+    """Start a run and SIGKILL it as soon as it has written `marker` (a glob below the data dir).
+
+    Waiting for the run's own output, not for a share of a clean run's time, keeps the kill inside
+    the run however busy the machine is (a timed kill let a fast rerun finish first).
+    """
+    started = time.time()
+    process = _start(root)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(path.stat().st_mtime >= started for path in root.glob(marker)):
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL, f"the run ended before writing {marker}"
 
 
 def test_killed_runs_then_a_rerun_give_the_same_bytes(tmp_path, clean):
-    expected, elapsed = clean
+    expected = clean
     root = _data_dir(tmp_path)
-    # Kill the same data dir's run twice: during the area runs, then late in the national run.
-    for fraction in (0.4, 0.85):
-        process = _start(root)
-        time.sleep(fraction * elapsed)
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=60)
-        assert process.returncode == -signal.SIGKILL
+    # Kill the same data dir's run twice: during the area runs, then in the national run.
+    _kill_once_written(root, "warehouse/area_cases/*.parquet")
+    _kill_once_written(root, "warehouse/case_records.parquet")
     result = _run(root)
     assert result.returncode == 0, result.stderr[-3000:]
     assert outputs(root) == expected
@@ -124,7 +136,7 @@ def test_a_second_run_on_a_busy_data_dir_refuses_clearly(tmp_path):
 
 
 def test_two_runs_at_once_both_finish_or_the_second_refuses(tmp_path, clean):
-    expected, _ = clean
+    expected = clean
     root = _data_dir(tmp_path)
     processes = [_start(root), _start(root)]
     results = [process.communicate(timeout=RUN_TIMEOUT) for process in processes]
