@@ -136,6 +136,9 @@ def summarise_checks(instance: dg.DagsterInstance, run_id: str) -> str:
         metadata = {key: value.value for key, value in evaluation.metadata.items()}
         if "cells_matched" in metadata:
             detail = f"{metadata['cells_matched']}/{metadata['cells_compared']} published cells"
+        elif "questions_matched" in metadata:
+            detail = f"{metadata['questions_matched']}/{metadata['questions_compared']} selections"
+            detail += " as published"
         elif metadata.get("applies") is False:
             reason = str(metadata.get("reason", "does not apply"))
             detail = reason if len(reason) <= 90 else reason[:89] + "…"

@@ -37,6 +37,7 @@ EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
 }
 EXPECTED_CHECKS = {
     ("model_summaries", "models_fit_cleanly"),
+    ("model_summaries", "reproduces_bulletin_findings"),
     ("judgement_tables", "reproduces_bulletin_2018_01"),
     ("case_records", "case_records_match_schema"),
     ("row_accounting", "row_accounting_closes"),

@@ -55,8 +55,18 @@ def test_every_check_passes_on_the_sample(sample_run):
         "row_accounting_closes",
         "reproduces_bulletin_2018_01",
         "models_fit_cleanly",
+        "reproduces_bulletin_findings",
     }
     assert all(e.passed for e in evaluations.values())
+
+
+def test_the_models_select_the_bulletins_variables(sample_run):
+    evaluation = check_evaluations(sample_run.instance)["reproduces_bulletin_findings"]
+    metadata = {k: v.value for k, v in evaluation.metadata.items()}
+    assert metadata["applies"] is True
+    assert (metadata["questions_compared"], metadata["questions_matched"]) == (7, 7)
+    assert metadata["terms_against_published_direction"] == "none"
+    assert evaluation.passed
 
 
 def test_headline_counts(sample_run, warehouse):
@@ -191,5 +201,6 @@ def test_the_run_summary_reports_each_check(sample_run):
     checks = summarise_checks(sample_run.instance, national.run_id)
     assert "reproduces_bulletin_2018_01    passed  455/455 published cells" in checks
     assert "row_accounting_closes          passed  0 rows unaccounted for" in checks
+    assert "reproduces_bulletin_findings   passed  7/7 selections as published" in checks
     outputs = summarise_outputs(sample_run.paths)
     assert "1280 raw = 1066 kept + 203 superseded + 3 exact duplicates + 8 quarantined" in outputs

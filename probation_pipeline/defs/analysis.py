@@ -5,6 +5,12 @@ import pandas as pd
 
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.ratings.rules import NATIONAL_SCOPE, rate_providers
+from probation_pipeline.stats.findings import (
+    bulletin_findings,
+    compare_selections,
+    effect_directions,
+    selections_from_summaries,
+)
 from probation_pipeline.stats.models import fit_assessment_models
 from probation_pipeline.stats.reproduction import (
     bulletin_applies,
@@ -166,6 +172,42 @@ def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
                 flagged[["question_id", "warnings"]].to_markdown(index=False)
                 if len(flagged)
                 else "none"
+            ),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="model_summaries",
+    additional_ins={"case_records": dg.AssetIn(), "model_coefficients": dg.AssetIn()},
+    description="On the bulletin's own inspections, each question's stepwise model selects the "
+    "variables the bulletin found significant (bulletin_findings.csv; entry order free), and each "
+    "term's sign agrees with the published percentages; on other inspections it does not apply.",
+)
+def reproduces_bulletin_findings(
+    data: ProbationData,
+    model_summaries: pd.DataFrame,
+    case_records: pd.DataFrame,
+    model_coefficients: pd.DataFrame,
+) -> dg.AssetCheckResult:
+    reference = data.reference()
+    applies, reason = bulletin_applies(case_records, reference)
+    if not applies:
+        return dg.AssetCheckResult(passed=True, metadata={"applies": False, "reason": reason})
+    comparison = compare_selections(
+        selections_from_summaries(model_summaries), bulletin_findings(reference)
+    )
+    directions = effect_directions(model_coefficients, reference)
+    contrary = directions[~directions["agrees"]]
+    return dg.AssetCheckResult(
+        passed=bool(comparison["matches"].all()),
+        metadata={
+            "applies": True,
+            "questions_compared": len(comparison),
+            "questions_matched": int(comparison["matches"].sum()),
+            "selections": dg.MetadataValue.md(comparison.to_markdown(index=False)),
+            "terms_against_published_direction": dg.MetadataValue.md(
+                contrary.to_markdown(index=False) if len(contrary) else "none"
             ),
         },
     )

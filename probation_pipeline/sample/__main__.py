@@ -33,15 +33,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    report = ""
     if args.command == "calibrated":
-        from probation_pipeline.sample.calibrated import write_calibrated_sample
+        from probation_pipeline.sample.calibrated import build_calibrated_sample, describe
+        from probation_pipeline.sample.writers import write_inspection_files
 
-        paths = write_calibrated_sample(args.out, args.seed)
+        sample = build_calibrated_sample(args.seed)
+        paths = write_inspection_files(args.out, sample.inspections, sample.rows)
+        report = describe(sample)
     else:
         from probation_pipeline.sample.scale import write_scale_sample
 
         paths = write_scale_sample(args.out, args.cases, args.areas, args.seed)
     elapsed = time.perf_counter() - started
+    if report:
+        print(report, file=sys.stderr)
     print(f"wrote {len(paths)} extract files under {args.out} in {elapsed:.1f} s", file=sys.stderr)
     return 0
 

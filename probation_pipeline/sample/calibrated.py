@@ -2,7 +2,9 @@
 
 Recipe (docs/sample-data.md): draw 1,066 cases from the model (model.py) with the answer model raked
 to the published cells on the logit scale; repair them to exactness with the fewest changes
-(repair.py); derive the details (ages, scores, MAPPA); split them over the 14 areas' latest
+(repair.py); swap levels between cases with identical answers, which keeps every count, first
+towards the model's associations (swaps.py), then until the stepwise models select the bulletin's
+variables (significance.py); derive the details (ages, scores, MAPPA); split them over the 14 areas' latest
 inspections (the cases without a barriers judgement are the four v1 inspections); add the first
 London inspection (a separate, superseded sample) and a few raw-level defects the pipeline must
 catch. The same seed gives byte-identical files.
@@ -39,8 +41,14 @@ from probation_pipeline.sample.model import (
 )
 from probation_pipeline.sample.repair import Targets, repair_to_targets
 from probation_pipeline.sample.scale import default_reference
-from probation_pipeline.sample.swaps import association_scores, swap_towards_associations
+from probation_pipeline.sample.significance import QuestionFit, swap_towards_findings
+from probation_pipeline.sample.swaps import (
+    association_scores,
+    association_summary,
+    swap_towards_associations,
+)
 from probation_pipeline.sample.writers import write_inspection_files
+from probation_pipeline.stats.findings import bulletin_findings, published_directions
 
 DEFAULT_SEED = 2018
 
@@ -127,8 +135,10 @@ class CalibratedSample:
 
     `rows` holds every raw row of every file (kept cases, the first London inspection, defects) in
     file order, with column `inspection` indexing `inspections`; `kept` flags the 1,066 cases.
-    `codes` are the kept cases' repaired table codes (same order as the kept rows), and
-    `repair_history` the residual after each repair round.
+    `codes` are the kept cases' repaired table codes (same order as the kept rows),
+    `repair_history` the residual after each repair round, and `findings` each question's
+    stepwise selection on the kept cases against the bulletin's (significance.py), and
+    `associations` the links of `swaps.association_summary` after each stage of the recipe.
     """
 
     inspections: list[Inspection]
@@ -136,6 +146,8 @@ class CalibratedSample:
     kept: np.ndarray
     codes: pd.DataFrame
     repair_history: list[int]
+    findings: tuple[QuestionFit, ...] = ()
+    associations: dict[str, dict[str, str]] | None = None
 
 
 def _population_targets(headline: dict[str, int], targets: pd.DataFrame) -> dict:
@@ -234,11 +246,25 @@ def build_calibrated_sample(
     answers = model.draw(rng, cases, quality)
     _, yes_logit = model.linear_predictors(cases)
     yes_logit = yes_logit + QUALITY_LOADING * quality[:, None]
+    associations = {"model draw": association_summary(provider, cases)}
     codes, answers, history = repair_to_targets(provider, cases, answers, targets, yes_logit)
+    associations["after repair"] = association_summary(provider, codes)
     sizes = {variable: len(names) for variable, names in levels.labels.items()}
-    codes, _ = swap_towards_associations(
-        rng, provider, codes, answers, association_scores(rng, sizes), sizes
+    scores = association_scores(rng, sizes)
+    codes, _ = swap_towards_associations(rng, provider, codes, answers, scores, sizes)
+    associations["after association swaps"] = association_summary(provider, codes)
+    codes, findings, _ = swap_towards_findings(
+        rng,
+        provider,
+        codes,
+        answers,
+        levels,
+        QUESTION_IDS,
+        bulletin_findings(reference),
+        published_directions(reference),
+        scores,
     )
+    associations["after findings swaps"] = association_summary(provider, codes)
     kept_cases = draw_details(rng, codes, levels)
     _assign_mappa(rng, kept_cases, headline["mappa_eligible_cases"])
 
@@ -282,7 +308,15 @@ def build_calibrated_sample(
     rows = rows.iloc[order].reset_index(drop=True)
     kept = kept[order]
     kept_codes = codes.iloc[order[kept]]
-    return CalibratedSample(inspections, rows, kept, kept_codes.reset_index(drop=True), history)
+    return CalibratedSample(
+        inspections,
+        rows,
+        kept,
+        kept_codes.reset_index(drop=True),
+        history,
+        tuple(findings),
+        associations,
+    )
 
 
 def _defect_rows(
@@ -349,6 +383,21 @@ def _defect_rows(
         else:
             raise ValueError(f"unknown defect rule {rule}")
     return pd.concat(extras, ignore_index=True)
+
+
+def describe(sample: CalibratedSample) -> str:
+    """Selections against the bulletin's and the tracked associations per stage, as text."""
+    matched = sum(fit.matches for fit in sample.findings)
+    lines = [f"selections as the bulletin's: {matched}/{len(sample.findings)}"]
+    lines += [
+        f"  {fit.question:<18} {'ok ' if fit.matches else 'NO '}"
+        f"{'robust ' if fit.robust else 'fragile'} {', '.join(fit.selected)}"
+        f" (penalty {fit.penalty:.2f})"
+        for fit in sample.findings
+    ]
+    for stage, links in (sample.associations or {}).items():
+        lines.append(f"{stage}: " + "; ".join(f"{k} {v}" for k, v in links.items()))
+    return "\n".join(lines)
 
 
 def write_calibrated_sample(

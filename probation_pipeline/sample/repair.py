@@ -34,6 +34,11 @@ loaded 2-core machine)."""
 RELATIVE_GAP = 0.005
 """Near-optimal is enough: the aim is few changes, not provably fewest."""
 ORDERED_VARIABLES = frozenset({"age_group", "ogrs_band", "rosh_level"})
+MISSING_TOGETHER: dict[str, str] = {"ogrs_band": "rosh_level", "rosh_level": "ogrs_band"}
+"""Variables whose missing values go together in the model (an unscored case is usually also
+unassessed for RoSH): a case missing the partner pays less for missing this one, so that among
+equally small repairs the one keeping the link wins."""
+MISSING_TOGETHER_BONUS = 1.0
 
 
 class RepairError(RuntimeError):
@@ -186,7 +191,7 @@ def repair_variable(
     """New level codes of `variable` for every case: fewest changes that fit all its counts.
 
     Changing an ordered variable by one step costs less than a bigger jump; leaving a case's level
-    unchanged costs nothing.
+    unchanged costs nothing; missing OGRS and RoSH are cheaper together (MISSING_TOGETHER).
     """
     n_cases = len(provider)
     n_levels = targets.n[variable].shape[2]
@@ -199,6 +204,9 @@ def repair_variable(
         change = np.where(distance > 0, 1.0 + 0.25 * distance, 0.0)
     else:
         change = (current[:, None] != level[None, :]).astype(float)
+    if variable in MISSING_TOGETHER:
+        partner_missing = codes[MISSING_TOGETHER[variable]].to_numpy() < 0
+        change[partner_missing, n_levels - 1] -= MISSING_TOGETHER_BONUS
     allowed = targets.allowed[variable][provider]
     n_x = n_cases * n_levels
     column = np.arange(n_x).reshape(n_cases, n_levels)

@@ -7,7 +7,8 @@ no headline total. A swap is kept when it raises the cases' agreement with the m
 associations: the pointwise mutual information of each pair of variables (missing as a level),
 estimated on a large draw from the model. Swaps are accepted by the Metropolis rule at temperature
 1 (a greedy pass exaggerates the associations); they keep every margin, so the pass cannot drift
-from the targets the way unconstrained annealing does.
+from the targets the way unconstrained annealing does. A missing OGRS band or RoSH level that is
+missing together with the other is never swapped away (`keeps_missing_pairs`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from probation_pipeline.reference import TABLE_VARIABLES
 from probation_pipeline.sample.model import draw_demographics
+from probation_pipeline.sample.repair import MISSING_TOGETHER
 
 REFERENCE_DRAW = 200_000
 """Cases per provider drawn to estimate the model's associations."""
@@ -50,6 +52,17 @@ def association_scores(
             )
         scores[(v, w)] = table
     return scores
+
+
+def keeps_missing_pairs(
+    index: dict[str, np.ndarray], sizes: dict[str, int], variable: str, rows: np.ndarray
+) -> np.ndarray:
+    """False for the rows whose `variable` may not be swapped away: missing together with its
+    MISSING_TOGETHER partner (a swap would only ever separate the pair; the repair made them)."""
+    partner = MISSING_TOGETHER.get(variable)
+    if partner is None:
+        return np.ones(len(rows), dtype=bool)
+    return ~((index[variable][rows] == sizes[variable]) & (index[partner][rows] == sizes[partner]))
 
 
 def swap_towards_associations(
@@ -93,6 +106,8 @@ def swap_towards_associations(
             first, second = first[same], second[same]
             lf, ls = index[variable][first], index[variable][second]
             differ = lf != ls
+            differ &= keeps_missing_pairs(index, sizes, variable, first)
+            differ &= keeps_missing_pairs(index, sizes, variable, second)
             first, second, lf, ls = first[differ], second[differ], lf[differ], ls[differ]
             gain = (
                 case_score(variable, ls, first)
@@ -109,3 +124,28 @@ def swap_towards_associations(
     for v in TABLE_VARIABLES:
         codes[v] = np.where(index[v] == sizes[v], -1, index[v]).astype(np.int8)
     return codes, swaps
+
+
+def association_summary(provider: np.ndarray, codes: pd.DataFrame) -> dict[str, str]:
+    """The links docs/sample-data.md tracks, measured on `codes` (-1 missing), as printed text."""
+    nps = np.asarray(provider) == 1
+    high_rosh = codes["rosh_level"].to_numpy() == 2
+    post = codes["supervision_type"].to_numpy() == 1
+    age, ogrs = codes["age_group"].to_numpy(), codes["ogrs_band"].to_numpy()
+    both = (age >= 0) & (ogrs >= 0)
+    scored = ogrs >= 0
+    female = codes["gender"].to_numpy() == 1
+    unscored = ogrs < 0
+    return {
+        "NPS High/VH RoSH: licence vs community": (
+            f"{high_rosh[nps & post].mean():.0%} vs {high_rosh[nps & ~post].mean():.0%}"
+        ),
+        "corr(age group, OGRS band)": f"{np.corrcoef(age[both], ogrs[both])[0, 1]:.2f}",
+        "corr(post-custody, OGRS band)": f"{np.corrcoef(post[scored], ogrs[scored])[0, 1]:.2f}",
+        "High/VH OGRS: women vs men": (
+            f"{(ogrs[female & scored] == 2).mean():.0%} vs {(ogrs[~female & scored] == 2).mean():.0%}"
+        ),
+        "RoSH missing when OGRS missing": (
+            f"{(codes['rosh_level'].to_numpy()[unscored] < 0).mean():.0%} ({unscored.sum()} cases)"
+        ),
+    }

@@ -70,6 +70,7 @@ def test_every_asset_materialises_and_checks_pass(data_dir):
     checks = _check_results(instance)
     assert checks["case_records_match_schema"] and checks["row_accounting_closes"]
     assert checks["reproduces_bulletin_2018_01"]  # passes as "does not apply" on this data
+    assert checks["reproduces_bulletin_findings"]  # likewise
     area_tables = pd.read_parquet(warehouse / "area_judgement_tables.parquet")
     assert set(area_tables["area"]) == {"gwent", "london"}
     gwent = pd.read_parquet(warehouse / "area_cases" / "gwent.parquet")
