@@ -7,22 +7,22 @@ fingerprint of each whole row so that exact duplicates can still be told apart l
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from probation_pipeline.extracts.contents import check_text_bytes
 from probation_pipeline.extracts.errors import (
     ExtractNameError,
     UnknownFormVersionError,
-    UnreadableExtractError,
 )
+from probation_pipeline.extracts.parsing import ParsedRows, parse_rows
 from probation_pipeline.extracts.versions import (
     ANSWER_COLUMNS,
     CANONICAL_RAW_COLUMNS,
@@ -118,44 +118,6 @@ def list_extract_files(raw_dir: Path, area: str | None = None) -> list[ExtractFi
     return files
 
 
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise UnreadableExtractError(
-            path, line, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
-        ) from None
-
-
-def _iter_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        start = 1
-        for row in reader:
-            yield start, row
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise UnreadableExtractError(path, reader.line_num, f"broken CSV: {error}") from None
-
-
-def _iso_dates(text: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
-    """ISO form of dates written in the version's format, and the parsed dates.
-
-    A value that does not parse is kept as written, so that validation names it.
-    """
-    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    iso = parsed.dt.strftime("%Y-%m-%d").astype("string")
-    return iso.where(parsed.notna(), text), parsed
-
-
-def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
-    before_birthday = (on.dt.month < born.dt.month) | (
-        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
-    )
-    return (on.dt.year - born.dt.year - before_birthday.astype(int)).astype("Int64")
-
-
 def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
     """Read one extract file of any known form version into RAW_EXTRACT_COLUMNS.
 
@@ -168,86 +130,159 @@ def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     check_text_bytes(path, data)
-    rows = _iter_rows(path, _decode(path, data))
-    first = next(rows, None)
-    if first is None:
-        raise UnreadableExtractError(path, 1, "empty file: no header row")
-    _, header = first
-    version = detect_form_version(tuple(header))
+    parsed = parse_rows(path, data)
+    version = detect_form_version(tuple(parsed.header))
     if version is None:
-        raise UnknownFormVersionError(path, 1, diagnose_header(tuple(header)).describe())
-    # A blank line is layout, not a case.
-    kept = [(line, values) for line, values in rows if any(v.strip() for v in values)]
-    frame = _adapt_rows(file, version, kept, pseudonymiser)
+        raise UnknownFormVersionError(path, 1, diagnose_header(tuple(parsed.header)).describe())
+    frame = _adapt_rows(file, version, parsed, pseudonymiser)
     return ExtractRead(file=file, form_version=version.name, sha256=sha256, rows=frame)
 
 
-def _adapt_rows(
-    file: ExtractFile,
-    version: FormVersion,
-    rows: list[tuple[int, list[str]]],
-    pseudonymiser: Pseudonymiser,
-) -> pd.DataFrame:
-    """The file's rows in RAW_EXTRACT_COLUMNS, column by column (the reader's hot path)."""
-    width = len(version.header)
-    values = [row for _, row in rows]
-    padded = [row if len(row) == width else (row + [""] * width)[:width] for row in values]
-    # Arrow strings strip and compare in C++; the frame is handed on as ordinary strings.
-    text = pd.DataFrame(padded, columns=list(version.columns.values()), dtype="string[pyarrow]")
-    raw = pd.DataFrame(index=text.index)
-    for column in CANONICAL_RAW_COLUMNS:
-        if column in text:
-            stripped = text[column].str.strip()
-            raw[column] = stripped.mask(stripped == "").astype("string")
-        else:
-            raw[column] = pd.Series(pd.NA, index=text.index, dtype="string")
+class _Coded:
+    """A column as codes into its distinct values (object array, <NA> for blank)."""
 
-    counts = pd.Series([len(row) for row in values], index=text.index, dtype="Int64")
+    def __init__(self, codes: np.ndarray, values: np.ndarray) -> None:
+        self.codes = codes
+        self.values = values
+
+    @classmethod
+    def stripped(cls, field: pa.Array) -> _Coded:
+        """The field's values stripped of surrounding whitespace, blank ones as <NA>."""
+        encoded = pc.dictionary_encode(field)
+        values = np.array(pc.utf8_trim_whitespace(encoded.dictionary).to_pylist(), dtype=object)
+        values[values == ""] = pd.NA
+        return cls(encoded.indices.to_numpy(zero_copy_only=False), values)
+
+    @classmethod
+    def blank(cls, n: int) -> _Coded:
+        return cls(np.zeros(n, dtype=np.intp), np.array([pd.NA], dtype=object))
+
+    def present(self) -> np.ndarray:
+        """Per distinct value: not <NA>."""
+        return np.array([v is not pd.NA for v in self.values], dtype=bool)
+
+    def remapped(self, values: np.ndarray) -> _Coded:
+        return _Coded(self.codes, values)
+
+    def per_row(self) -> np.ndarray:
+        return self.values[self.codes]
+
+    def series(self, index: pd.Index) -> pd.Series:
+        return pd.Series(pd.arrays.StringArray(self.per_row()), index=index)
+
+
+def _parse_dates(values: np.ndarray, fmt: str) -> pd.Series:
+    text = pd.Series(values, dtype="string")
+    return pd.to_datetime(text, format=fmt, errors="coerce")
+
+
+def _iso_dates(column: _Coded, fmt: str) -> tuple[_Coded, pd.Series]:
+    """ISO form of dates written in the version's format, and the parsed distinct dates.
+
+    A value that does not parse is kept as written, so that validation names it.
+    """
+    parsed = _parse_dates(column.values, fmt)
+    iso = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    kept = np.where(parsed.notna().to_numpy(), iso, column.values)
+    return column.remapped(kept), parsed
+
+
+def _completed_years(born: pd.Series, on: pd.Series) -> np.ndarray:
+    before_birthday = (on.dt.month < born.dt.month) | (
+        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
+    )
+    return (on.dt.year - born.dt.year - before_birthday.astype(int)).to_numpy()
+
+
+def _adapt_rows(
+    file: ExtractFile, version: FormVersion, parsed: ParsedRows, pseudonymiser: Pseudonymiser
+) -> pd.DataFrame:
+    """The file's rows in RAW_EXTRACT_COLUMNS (the reader's hot path).
+
+    Each column is handled as its distinct values: stripping, dates, answers and pseudonyms cost
+    one evaluation per distinct value, then every row takes its value by code.
+    """
+    n = len(parsed)
+    index = pd.RangeIndex(n)
+    fields = dict(zip(version.columns.values(), parsed.fields, strict=True))
+    raw = {
+        column: _Coded.stripped(fields[column]) if column in fields else _Coded.blank(n)
+        for column in CANONICAL_RAW_COLUMNS
+    }
+
+    width = len(version.header)
+    counts = pd.Series(parsed.widths, index=index).astype("Int64")
     wrong_width = (f"expected {width} fields, found " + counts.astype("string")).where(
         counts != width
     )
     case_ref = raw["case_ref"]
-    bad_ref = ~case_ref.str.fullmatch(CASE_REF_PATTERN.pattern).fillna(False).astype(bool)
+    good_ref = np.array(
+        [v is not pd.NA and CASE_REF_PATTERN.fullmatch(v) is not None for v in case_ref.values],
+        dtype=bool,
+    )
     problems = [
         wrong_width,
-        flag(bad_ref, "case reference is not one capital letter and six digits"),
+        flag(
+            pd.Series(~good_ref[case_ref.codes], index=index),
+            "case reference is not one capital letter and six digits",
+        ),
     ]
 
     raw["fieldwork_start"], _ = _iso_dates(raw["fieldwork_start"], version.date_format)
-    raw["sentence_date"], sentenced = _iso_dates(raw["sentence_date"], version.date_format)
+    sentence = raw["sentence_date"]
+    raw["sentence_date"], sentenced = _iso_dates(sentence, version.date_format)
     born_text = raw["date_of_birth"]
-    if born_text.notna().any():
-        born = pd.to_datetime(born_text, format=version.date_format, errors="coerce")
-        known = born.notna() & sentenced.notna()
-        ages = _completed_years(born[known], sentenced[known]).astype("string")
-        raw.loc[known, "age"] = ages
-        unusable = born_text.notna() & ~known
-        problems.append(flag(unusable, "date of birth or sentence date is not a date"))
+    age = raw["age"].per_row()
+    if born_text.present().any():
+        born = _parse_dates(born_text.values, version.date_format)
+        born_rows = born.take(born_text.codes).reset_index(drop=True)
+        sentenced_rows = sentenced.take(sentence.codes).reset_index(drop=True)
+        known = (born_rows.notna() & sentenced_rows.notna()).to_numpy()
+        years = _completed_years(born_rows[known], sentenced_rows[known])
+        distinct, codes = np.unique(years, return_inverse=True)
+        age[known] = np.array([str(int(y)) for y in distinct], dtype=object)[codes]
+        unusable = born_text.present()[born_text.codes] & ~known
+        problems.append(
+            flag(pd.Series(unusable, index=index), "date of birth or sentence date is not a date")
+        )
+    raw["age"] = _Coded(np.arange(n), age)
 
     for column in ANSWER_COLUMNS:
-        answer = raw[column].mask(raw[column].isin(list(version.not_applicable)))
         # An unknown spelling stays as it is, so that validation names it.
-        spelled = answer.map(version.answers, na_action="ignore").astype("string")
-        raw[column] = spelled.where(spelled.notna(), answer)
+        raw[column] = raw[column].remapped(
+            np.array(
+                [
+                    pd.NA
+                    if v is not pd.NA and v in version.not_applicable
+                    else version.answers.get(v, v)
+                    if v is not pd.NA
+                    else pd.NA
+                    for v in raw[column].values
+                ],
+                dtype=object,
+            )
+        )
 
-    ids: dict[str, str] = {}
-    frame = pd.DataFrame(
-        {
-            "area": file.area,
-            "source_file": file.relative_name,
-            "source_line": pd.array([line for line, _ in rows], dtype="Int64"),
-            "form_version": version.name,
-            "row_fingerprint": [pseudonymiser.fingerprint(row) for row in values],
-            "case_id": [
-                ids.setdefault(ref, pseudonymiser.case_id(ref))
-                for ref in case_ref.fillna("").tolist()
-            ],
-            "read_problem": join_problems(problems, text.index),
-        },
-        index=text.index,
-    )
+    refs = [("" if v is pd.NA else v).encode("utf-8") for v in case_ref.values]
+    case_ids = _Coded(case_ref.codes, np.array(pseudonymiser.case_ids(refs), dtype=object))
+    joined = parsed.joined.cast(pa.binary()).to_pylist()
+    columns: dict[str, pd.Series] = {
+        "area": _constant(file.area, index),
+        "source_file": _constant(file.relative_name, index),
+        "source_line": pd.Series(pd.array(parsed.lines, dtype="Int64"), index=index),
+        "form_version": _constant(version.name, index),
+        "row_fingerprint": pd.Series(
+            pd.arrays.StringArray(np.array(pseudonymiser.fingerprints(joined), dtype=object)),
+            index=index,
+        ),
+        "case_id": case_ids.series(index),
+        "read_problem": join_problems(problems, index),
+    }
     for column in RAW_EXTRACT_COLUMNS:
-        if column not in frame:
-            frame[column] = raw[column]
-    frame = frame[list(RAW_EXTRACT_COLUMNS)]
-    return frame.astype({c: "string" for c in RAW_EXTRACT_COLUMNS if c != "source_line"})
+        if column not in columns:
+            columns[column] = raw[column].series(index)
+    return pd.DataFrame(columns, index=index)[list(RAW_EXTRACT_COLUMNS)]
+
+
+def _constant(value: str, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.arrays.StringArray(np.full(len(index), value, dtype=object)), index=index)

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 KEY_ENV = "PROBATION_PSEUDONYM_KEY"
 # A fixed key so that a development run is reproducible. Real data must never use it.
@@ -23,8 +23,9 @@ class Pseudonymiser:
     def __init__(self, key: str) -> None:
         if not key:
             raise ValueError(f"{KEY_ENV} is set but empty")
+        self._key = key.encode("utf-8")
         # Keyed once; each digest copies the keyed state instead of re-deriving it from the key.
-        self._keyed = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+        self._keyed = hmac.new(self._key, digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:  # keep the key out of logs and tracebacks
         return "Pseudonymiser(key=<hidden>)"
@@ -40,6 +41,16 @@ class Pseudonymiser:
         digest = self._keyed.copy()
         digest.update("\x1f".join(values).encode("utf-8"))
         return digest.hexdigest()
+
+    def case_ids(self, case_refs: Sequence[bytes]) -> list[str]:
+        """`case_id` of many UTF-8 encoded case references (OpenSSL's one-shot HMAC per value)."""
+        key = self._key
+        return [hmac.digest(key, ref, "sha256").hex()[:20] for ref in case_refs]
+
+    def fingerprints(self, joined_rows: Sequence[bytes]) -> list[str]:
+        """`fingerprint` of many rows, each given as its fields joined by U+001F, UTF-8 encoded."""
+        key = self._key
+        return [hmac.digest(key, row, "sha256").hex() for row in joined_rows]
 
 
 def pseudonymiser_from_env() -> tuple[Pseudonymiser, bool]:

@@ -1,0 +1,170 @@
+"""The extract reader as it was before the Arrow path: Python's csv module, per-row digests.
+
+Kept as the reference the fast reader must reproduce exactly (test_fast_reader.py): a slower,
+independent path to the same frames. Not used by the pipeline.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from probation_pipeline.extracts.errors import UnknownFormVersionError, UnreadableExtractError
+from probation_pipeline.extracts.reader import (
+    CASE_REF_PATTERN,
+    RAW_EXTRACT_COLUMNS,
+    ExtractFile,
+    ExtractRead,
+    parse_extract_name,
+)
+from probation_pipeline.extracts.versions import (
+    ANSWER_COLUMNS,
+    CANONICAL_RAW_COLUMNS,
+    FORM_VERSIONS,
+    FormVersion,
+    detect_form_version,
+)
+from probation_pipeline.records.problems import flag, join_problems
+from probation_pipeline.records.pseudonym import Pseudonymiser
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UnreadableExtractError(
+            path, line, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+
+
+def _iter_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        start = 1
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise UnreadableExtractError(path, reader.line_num, f"broken CSV: {error}") from None
+
+
+def _iso_dates(text: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
+    """ISO form of dates written in the version's format, and the parsed dates.
+
+    A value that does not parse is kept as written, so that validation names it.
+    """
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    iso = parsed.dt.strftime("%Y-%m-%d").astype("string")
+    return iso.where(parsed.notna(), text), parsed
+
+
+def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
+    before_birthday = (on.dt.month < born.dt.month) | (
+        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
+    )
+    return (on.dt.year - born.dt.year - before_birthday.astype(int)).astype("Int64")
+
+
+def read_extract_by_rows(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
+    """Read one extract file of any known form version into RAW_EXTRACT_COLUMNS.
+
+    Rows that cannot be taken at face value (wrong number of fields, malformed case reference or
+    date of birth) are kept with `read_problem` set, so that validation quarantines them and no
+    row is lost. Raises UnreadableExtractError (not text, broken CSV, no header) or
+    UnknownFormVersionError, each naming the file and line.
+    """
+    file = parse_extract_name(path)
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    rows = _iter_rows(path, _decode(path, data))
+    first = next(rows, None)
+    if first is None:
+        raise UnreadableExtractError(path, 1, "empty file: no header row")
+    _, header = first
+    version = detect_form_version(tuple(header))
+    if version is None:
+        known = "; ".join(f"{v.name}: {', '.join(v.header[:4])}, ..." for v in FORM_VERSIONS)
+        raise UnknownFormVersionError(
+            path, 1, f"header matches no known form version (known: {known})"
+        )
+    # A blank line is layout, not a case.
+    kept = [(line, values) for line, values in rows if any(v.strip() for v in values)]
+    frame = _adapt_rows(file, version, kept, pseudonymiser)
+    return ExtractRead(file=file, form_version=version.name, sha256=sha256, rows=frame)
+
+
+def _adapt_rows(
+    file: ExtractFile,
+    version: FormVersion,
+    rows: list[tuple[int, list[str]]],
+    pseudonymiser: Pseudonymiser,
+) -> pd.DataFrame:
+    """The file's rows in RAW_EXTRACT_COLUMNS, column by column (the reader's hot path)."""
+    width = len(version.header)
+    values = [row for _, row in rows]
+    padded = [row if len(row) == width else (row + [""] * width)[:width] for row in values]
+    # Arrow strings strip and compare in C++; the frame is handed on as ordinary strings.
+    text = pd.DataFrame(padded, columns=list(version.columns.values()), dtype="string[pyarrow]")
+    raw = pd.DataFrame(index=text.index)
+    for column in CANONICAL_RAW_COLUMNS:
+        if column in text:
+            stripped = text[column].str.strip()
+            raw[column] = stripped.mask(stripped == "").astype("string")
+        else:
+            raw[column] = pd.Series(pd.NA, index=text.index, dtype="string")
+
+    counts = pd.Series([len(row) for row in values], index=text.index, dtype="Int64")
+    wrong_width = (f"expected {width} fields, found " + counts.astype("string")).where(
+        counts != width
+    )
+    case_ref = raw["case_ref"]
+    bad_ref = ~case_ref.str.fullmatch(CASE_REF_PATTERN.pattern).fillna(False).astype(bool)
+    problems = [
+        wrong_width,
+        flag(bad_ref, "case reference is not one capital letter and six digits"),
+    ]
+
+    raw["fieldwork_start"], _ = _iso_dates(raw["fieldwork_start"], version.date_format)
+    raw["sentence_date"], sentenced = _iso_dates(raw["sentence_date"], version.date_format)
+    born_text = raw["date_of_birth"]
+    if born_text.notna().any():
+        born = pd.to_datetime(born_text, format=version.date_format, errors="coerce")
+        known = born.notna() & sentenced.notna()
+        ages = _completed_years(born[known], sentenced[known]).astype("string")
+        raw.loc[known, "age"] = ages
+        unusable = born_text.notna() & ~known
+        problems.append(flag(unusable, "date of birth or sentence date is not a date"))
+
+    for column in ANSWER_COLUMNS:
+        answer = raw[column].mask(raw[column].isin(list(version.not_applicable)))
+        # An unknown spelling stays as it is, so that validation names it.
+        spelled = answer.map(version.answers, na_action="ignore").astype("string")
+        raw[column] = spelled.where(spelled.notna(), answer)
+
+    ids: dict[str, str] = {}
+    frame = pd.DataFrame(
+        {
+            "area": file.area,
+            "source_file": file.relative_name,
+            "source_line": pd.array([line for line, _ in rows], dtype="Int64"),
+            "form_version": version.name,
+            "row_fingerprint": [pseudonymiser.fingerprint(row) for row in values],
+            "case_id": [
+                ids.setdefault(ref, pseudonymiser.case_id(ref))
+                for ref in case_ref.fillna("").tolist()
+            ],
+            "read_problem": join_problems(problems, text.index),
+        },
+        index=text.index,
+    )
+    for column in RAW_EXTRACT_COLUMNS:
+        if column not in frame:
+            frame[column] = raw[column]
+    frame = frame[list(RAW_EXTRACT_COLUMNS)]
+    return frame.astype({c: "string" for c in RAW_EXTRACT_COLUMNS if c != "source_line"})
