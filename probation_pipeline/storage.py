@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 from upath import UPath
 
+from probation_pipeline import frames
+
 StorePath = Path | UPath
 """A local `Path` or a remote `UPath`."""
 
@@ -81,7 +83,7 @@ def write_bytes_atomically(write: Callable[[Path], object], path: StorePath) -> 
 
 def write_parquet(frame: pd.DataFrame, path: StorePath) -> None:
     """Write `frame` as Parquet (no index) at `path`, atomically in the store's sense."""
-    write_bytes_atomically(lambda target: frame.to_parquet(target, index=False), path)
+    write_bytes_atomically(lambda target: frames.write_parquet(frame, target), path)
 
 
 def read_parquet(

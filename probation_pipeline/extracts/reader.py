@@ -30,6 +30,7 @@ from probation_pipeline.extracts.versions import (
     detect_form_version,
     diagnose_header,
 )
+from probation_pipeline.frames import string_array, strings_by_code
 from probation_pipeline.records.problems import flag, join_problems
 from probation_pipeline.records.pseudonym import Pseudonymiser
 
@@ -168,7 +169,7 @@ class _Coded:
         return self.values[self.codes]
 
     def series(self, index: pd.Index) -> pd.Series:
-        return pd.Series(pd.arrays.StringArray(self.per_row()), index=index)
+        return pd.Series(strings_by_code(self.values, self.codes), index=index)
 
 
 def _parse_dates(values: np.ndarray, fmt: str) -> pd.Series:
@@ -272,7 +273,7 @@ def _adapt_rows(
         "source_line": pd.Series(pd.array(parsed.lines, dtype="Int64"), index=index),
         "form_version": _constant(version.name, index),
         "row_fingerprint": pd.Series(
-            pd.arrays.StringArray(np.array(pseudonymiser.fingerprints(joined), dtype=object)),
+            string_array(np.array(pseudonymiser.fingerprints(joined), dtype=object)),
             index=index,
         ),
         "case_id": case_ids.series(index),
@@ -285,4 +286,5 @@ def _adapt_rows(
 
 
 def _constant(value: str, index: pd.Index) -> pd.Series:
-    return pd.Series(pd.arrays.StringArray(np.full(len(index), value, dtype=object)), index=index)
+    codes = np.zeros(len(index), dtype=np.intp)
+    return pd.Series(strings_by_code(np.array([value], dtype=object), codes), index=index)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from probation_pipeline.digests import sha256_file
+from probation_pipeline.frames import write_parquet
 from probation_pipeline.publish.bundle import PublicationBundle
 from probation_pipeline.publish.escaping import spreadsheet_safe_frame
 
@@ -96,7 +97,7 @@ def write_data_files(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str,
         )
         parquet_path = folder / f"{stem}.parquet"
         # No compression-level or writer defaults vary between runs; pandas metadata has no time.
-        frame.to_parquet(parquet_path, index=False, engine="pyarrow")
+        write_parquet(frame, parquet_path)
         for path in (csv_path, parquet_path):
             digests[path.name] = sha256_file(path)
     return digests

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from probation_pipeline.records.columns import ANSWER_COLUMNS, RECORD_COLUMNS
+from probation_pipeline.records.distinct import per_distinct
 from probation_pipeline.records.problems import flag, join_problems
 from probation_pipeline.reference import Reference
 
@@ -19,22 +20,47 @@ INGEST_ONLY_COLUMNS: tuple[str, ...] = (
 )
 
 
+def _parse_whole(text: pd.Series) -> pd.Series:
+    parsed = pd.to_numeric(text, errors="coerce")
+    return parsed.where(parsed.mod(1).eq(0)).astype("Int64")
+
+
 def _whole_numbers(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse whole numbers; return the values and a mask of non-blank text that did not parse."""
-    parsed = pd.to_numeric(text, errors="coerce")
-    whole = parsed.where(parsed.mod(1).eq(0))
+    whole = per_distinct(text, _parse_whole)
     bad = text.notna() & whole.isna()
-    return whole.astype("Int64"), bad
+    return whole, bad
+
+
+def _parse_date(text: pd.Series) -> pd.Series:
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
 
 
 def _dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    parsed = per_distinct(text, _parse_date)
     return parsed, text.notna() & parsed.isna()
 
 
+def _parse_yes_no(text: pd.Series) -> pd.Series:
+    return text.map(YES_NO, na_action="ignore").astype("boolean")
+
+
 def _yes_no(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    values = text.map(YES_NO, na_action="ignore").astype("boolean")
+    values = per_distinct(text, _parse_yes_no)
     return values, text.notna() & values.isna()
+
+
+def _mapped(text: pd.Series, mapping: dict) -> pd.Series:
+    return per_distinct(
+        text, lambda distinct: distinct.map(mapping, na_action="ignore").astype("string")
+    )
+
+
+def file_stems(source_file: pd.Series) -> pd.Series:
+    """The inspection id each file name stands for (`<area>/<inspection_id>.csv`)."""
+    return per_distinct(
+        source_file, lambda files: files.str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
+    )
 
 
 def _bucket(values: pd.Series, labels: pd.Series, floors: pd.Series) -> pd.Series:
@@ -62,9 +88,7 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     )
     for column in ("provider_name", "sentence_type", "gender"):
         out[column] = raw[column].astype("string")
-    out["supervision_type"] = (
-        raw["sentence_type"].map(reference.supervision_types, na_action="ignore").astype("string")
-    )
+    out["supervision_type"] = _mapped(raw["sentence_type"], reference.supervision_types)
 
     out["age"], problems["age is not a whole number"] = _whole_numbers(raw["age"])
     groups = reference.age_groups
@@ -72,10 +96,10 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out.loc[out["age"].lt(int(groups["min_age"].min())).fillna(False), "age_group"] = pd.NA
 
     ethnic = reference.ethnic_groups
-    out["ethnic_group"] = raw["ethnicity"].map(ethnic, na_action="ignore").astype("string")
-    problems["ethnicity is not an ONS 2011 label"] = raw["ethnicity"].notna() & ~raw[
-        "ethnicity"
-    ].isin(list(ethnic))
+    out["ethnic_group"] = _mapped(raw["ethnicity"], ethnic)
+    problems["ethnicity is not an ONS 2011 label"] = raw["ethnicity"].notna() & ~per_distinct(
+        raw["ethnicity"], lambda distinct: distinct.isin(list(ethnic))
+    )
 
     out["ogrs3_score"], problems["ogrs3_score is not a whole number"] = _whole_numbers(
         raw["ogrs3_score"]
@@ -105,9 +129,9 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         .astype("boolean")
     )
     out["pcc_area_matches"] = (
-        raw["pcc_area"].eq(raw["area"].map(names)).fillna(False).astype("boolean")
+        raw["pcc_area"].eq(_mapped(raw["area"], names)).fillna(False).astype("boolean")
     )
-    stems = raw["source_file"].str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
+    stems = file_stems(raw["source_file"])
     out["inspection_matches_file"] = raw["inspection_id"].eq(stems).fillna(False).astype("boolean")
     out["read_problem"] = raw["read_problem"].astype("string")
     out["value_problem"] = join_problems(
@@ -122,8 +146,8 @@ def expected_provider_names(raw: pd.DataFrame, reference: Reference) -> pd.Serie
     <NA> where the area or provider is not known (other rules name those rows).
     """
     areas = reference.pcc_areas.set_index("area_slug")
-    crc = raw["area"].map(areas["contract_package_area"] + " CRC")
-    nps = raw["area"].map("NPS " + areas["nps_division"])
+    crc = _mapped(raw["area"], (areas["contract_package_area"] + " CRC").to_dict())
+    nps = _mapped(raw["area"], ("NPS " + areas["nps_division"]).to_dict())
     expected = pd.Series(pd.NA, index=raw.index, dtype="string")
     expected = expected.mask(raw["provider"].eq("CRC").fillna(False), crc)
     return expected.mask(raw["provider"].eq("NPS").fillna(False), nps).astype("string")

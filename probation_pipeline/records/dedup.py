@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from probation_pipeline.records.canonical import file_stems
+
 CONFLICTING_DUPLICATE = (
     "conflicting duplicate: another row of this inspection has the same case reference"
 )
@@ -12,7 +14,7 @@ CASE_IN_SEVERAL_AREAS = "case in the latest inspections of several areas"
 
 def file_inspection_ids(raw: pd.DataFrame) -> pd.Series:
     """The inspection each row's file stands for (from its name, which the reader has checked)."""
-    return raw["source_file"].str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
+    return file_stems(raw["source_file"])
 
 
 def supersede_earlier_inspections(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+
+from probation_pipeline.frames import string_array
 
 
 def flag(mask: pd.Series, message: str) -> pd.Series:
@@ -14,11 +17,17 @@ def flag(mask: pd.Series, message: str) -> pd.Series:
 
 
 def join_problems(messages: Iterable[pd.Series], index: pd.Index) -> pd.Series:
-    """Per row, the non-missing messages joined by '; ' in the given order; <NA> if none."""
-    joined = pd.Series(pd.NA, index=index, dtype="string")
-    for message in messages:
-        present = message.notna()
-        joined = joined.mask(present & joined.isna(), message).mask(
-            present & joined.notna(), joined + "; " + message
-        )
-    return joined
+    """Per row, the non-missing messages joined by '; ' in the given order; <NA> if none.
+
+    Most rows have no problem, so the joining is done in Python for the rows that have one.
+    """
+    messages = list(messages)
+    present = [message.notna().to_numpy(dtype=bool) for message in messages]
+    joined = np.full(len(index), pd.NA, dtype=object)
+    if present:
+        rows = np.flatnonzero(np.logical_or.reduce(present))
+        texts = [message.to_numpy(dtype=object, na_value=None)[rows] for message in messages]
+        joined[rows] = [
+            "; ".join(t for t in row if t is not None) for row in zip(*texts, strict=True)
+        ]
+    return pd.Series(string_array(joined), index=index)

@@ -6,6 +6,8 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
+from probation_pipeline.records.canonical import file_stems
+
 QUARANTINE_COLUMNS: tuple[str, ...] = (
     "area",
     "inspection_id",
@@ -55,7 +57,7 @@ def rules_broken(rows: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.Series:
 
 def quarantine_rows(rows: pd.DataFrame, rule: str | pd.Series) -> pd.DataFrame:
     """Quarantine entries (QUARANTINE_COLUMNS) for `rows`, with one rule or a rule per row."""
-    inspections = rows["source_file"].str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
+    inspections = file_stems(rows["source_file"].astype("string"))
     frame = pd.DataFrame(
         {
             "area": rows["area"].astype("string"),

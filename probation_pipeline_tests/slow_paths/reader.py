@@ -29,8 +29,9 @@ from probation_pipeline.extracts.versions import (
     FormVersion,
     detect_form_version,
 )
-from probation_pipeline.records.problems import flag, join_problems
+from probation_pipeline.records.problems import flag
 from probation_pipeline.records.pseudonym import Pseudonymiser
+from probation_pipeline_tests.slow_paths.records import join_problems_by_rows as join_problems
 
 
 def _decode(path: Path, data: bytes) -> str:

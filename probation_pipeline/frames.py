@@ -1,0 +1,80 @@
+"""Arrow-backed strings in memory, the same Parquet bytes on disk.
+
+The pipeline keeps text columns as pandas' `string` dtype with Arrow storage (`string[pyarrow]`):
+no Python object per value, and string comparisons, matching and hashing run in Arrow's C++ code.
+`use_arrow_strings()` makes that the default storage of `"string"` / `pd.StringDtype()` for the
+process (done on import of the package unless `PROBATION_STRING_STORAGE=python`, which only the
+byte-identity tests set); Parquet files read then come back Arrow-backed.
+
+Written Parquet files stay byte-identical to those of Python-backed strings: pyarrow writes an
+Arrow-backed column as `large_string` with pandas type `object`, so `parquet_table` casts such
+columns to `string` and records them as `unicode`, exactly what a Python-backed column gives.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+STRING_STORAGE_ENV = "PROBATION_STRING_STORAGE"
+
+
+def use_arrow_strings() -> None:
+    """Make `string[pyarrow]` what `"string"` means in this process (pandas' option)."""
+    pd.options.mode.string_storage = "pyarrow"
+
+
+def parquet_table(frame: pd.DataFrame) -> pa.Table:
+    """The Arrow table `frame.to_parquet(index=False)` would write for Python-backed strings."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    arrow_backed = [
+        name
+        for name, dtype in frame.dtypes.items()
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+    ]
+    if not arrow_backed:
+        return table
+    metadata = json.loads(table.schema.metadata[b"pandas"])
+    for column in metadata["columns"]:
+        if column["name"] in arrow_backed:
+            column["pandas_type"] = "unicode"
+    for name in arrow_backed:
+        position = table.schema.get_field_index(name)
+        field = table.schema.field(position)
+        table = table.set_column(
+            position, field.with_type(pa.string()), table.column(position).cast(pa.string())
+        )
+    return table.replace_schema_metadata(
+        {**table.schema.metadata, b"pandas": json.dumps(metadata).encode()}
+    )
+
+
+def write_parquet(frame: pd.DataFrame, where: str | Path | IO[bytes]) -> None:
+    """`frame.to_parquet(where, index=False)`, with the bytes of Python-backed strings."""
+    pq.write_table(parquet_table(frame), where, compression="snappy")
+
+
+def _arrow_storage() -> bool:
+    return pd.StringDtype().storage == "pyarrow"
+
+
+def string_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A `string` array (the default storage) from an object array of str and <NA>."""
+    if _arrow_storage():
+        array = pa.array(values, type=pa.large_string(), from_pandas=True)
+        return pd.arrays.ArrowStringArray(pa.chunked_array([array]))
+    return pd.arrays.StringArray(values)
+
+
+def strings_by_code(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """`string_array(values[codes])`, taking the distinct `values` in Arrow when strings are."""
+    if _arrow_storage():
+        distinct = pa.array(values, type=pa.large_string(), from_pandas=True)
+        return pd.arrays.ArrowStringArray(pa.chunked_array([distinct.take(pa.array(codes))]))
+    return pd.arrays.StringArray(values[codes])

@@ -1,0 +1,56 @@
+"""`PROBATION_STRING_STORAGE=python python -m probation_pipeline_tests.slow_paths.run DATA_DIR`: the pipeline on its slower path.
+
+Python-backed strings, the row-by-row reader and typing, `DataFrame.to_parquet`: the
+implementations the fast path replaced, run end to end so their outputs can be compared byte for
+byte with the fast path's (test_fast_path_outputs.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ["PROBATION_STRING_STORAGE"] = "python"
+
+import dagster as dg
+import pandas as pd
+
+from probation_pipeline import frames
+from probation_pipeline.defs import ingest, resources
+from probation_pipeline.publish import data_files
+from probation_pipeline.records import area, dedup, validation
+from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
+from probation_pipeline_tests.slow_paths.records import type_raw_rows_by_rows
+
+
+def _to_parquet(frame: pd.DataFrame, where) -> None:
+    frame.to_parquet(where, index=False)
+
+
+def _file_stems(source_file: pd.Series) -> pd.Series:
+    return source_file.str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
+
+
+def use_slow_paths() -> None:
+    if pd.StringDtype().storage != "python":
+        raise SystemExit("run with PROBATION_STRING_STORAGE=python")
+    ingest.read_extract = read_extract_by_rows
+    area.type_raw_rows = type_raw_rows_by_rows
+    dedup.file_stems = validation.file_stems = _file_stems
+    frames.write_parquet = resources.write_parquet = data_files.write_parquet = _to_parquet
+
+
+def main(root: Path) -> int:
+    use_slow_paths()
+    from probation_pipeline.definitions import build_definitions
+    from probation_pipeline.materialize import materialize_all
+    from probation_pipeline.paths import DataPaths
+
+    paths = DataPaths(root)
+    outcome = materialize_all(build_definitions(paths), paths, dg.DagsterInstance.ephemeral())
+    return 0 if all(outcome.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
