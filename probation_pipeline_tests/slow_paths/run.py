@@ -17,7 +17,7 @@ import dagster as dg
 import pandas as pd
 
 from probation_pipeline import frames
-from probation_pipeline.defs import ingest, resources
+from probation_pipeline.defs import ingest
 from probation_pipeline.publish import data_files
 from probation_pipeline.records import area, dedup, validation
 from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
@@ -38,7 +38,7 @@ def use_slow_paths() -> None:
     ingest.read_extract = read_extract_by_rows
     area.type_raw_rows = type_raw_rows_by_rows
     dedup.file_stems = validation.file_stems = _file_stems
-    frames.write_parquet = resources.write_parquet = data_files.write_parquet = _to_parquet
+    frames.write_parquet = data_files.write_parquet = _to_parquet
 
 
 def main(root: Path) -> int:

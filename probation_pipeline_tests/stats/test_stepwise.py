@@ -343,7 +343,8 @@ def test_case_level_and_pattern_level_agree_on_random_data(seed, n):
             "q": rng.choice(["m", "f"], n),
         }
     ).astype("string")
-    eta = rng.normal(0, 1) * (frame.p == "y") + rng.normal(0, 1) * (frame.q == "m")
+    is_y, is_m = (frame.p == "y").to_numpy(dtype=float), (frame.q == "m").to_numpy(dtype=float)
+    eta = rng.normal(0, 1) * is_y + rng.normal(0, 1) * is_m
     frame["y"] = pd.array(rng.random(n) < 1 / (1 + np.exp(-eta)), dtype="boolean")
     # Keep to data where every cell of p x q has both answers: no separation, finite MLE.
     cells = frame.groupby(["p", "q"])["y"].agg(["min", "max", "size"])
