@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from probation_pipeline.extracts.contents import check_text_bytes
 from probation_pipeline.extracts.errors import UnknownFormVersionError, UnreadableExtractError
 from probation_pipeline.extracts.reader import (
     CASE_REF_PATTERN,
@@ -25,9 +26,9 @@ from probation_pipeline.extracts.reader import (
 from probation_pipeline.extracts.versions import (
     ANSWER_COLUMNS,
     CANONICAL_RAW_COLUMNS,
-    FORM_VERSIONS,
     FormVersion,
     detect_form_version,
+    diagnose_header,
 )
 from probation_pipeline.records.problems import flag
 from probation_pipeline.records.pseudonym import Pseudonymiser
@@ -83,6 +84,7 @@ def read_extract_by_rows(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRea
     file = parse_extract_name(path)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
+    check_text_bytes(path, data)
     rows = _iter_rows(path, _decode(path, data))
     first = next(rows, None)
     if first is None:
@@ -90,10 +92,7 @@ def read_extract_by_rows(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRea
     _, header = first
     version = detect_form_version(tuple(header))
     if version is None:
-        known = "; ".join(f"{v.name}: {', '.join(v.header[:4])}, ..." for v in FORM_VERSIONS)
-        raise UnknownFormVersionError(
-            path, 1, f"header matches no known form version (known: {known})"
-        )
+        raise UnknownFormVersionError(path, 1, diagnose_header(tuple(header)).describe())
     # A blank line is layout, not a case.
     kept = [(line, values) for line, values in rows if any(v.strip() for v in values)]
     frame = _adapt_rows(file, version, kept, pseudonymiser)

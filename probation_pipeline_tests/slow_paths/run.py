@@ -1,23 +1,20 @@
-"""`PROBATION_STRING_STORAGE=python python -m probation_pipeline_tests.slow_paths.run DATA_DIR`: the pipeline on its slower path.
+"""`PROBATION_STRING_STORAGE=python python -m probation_pipeline_tests.slow_paths.run DATA_DIR`.
 
-Python-backed strings, the row-by-row reader and typing, `DataFrame.to_parquet`: the
-implementations the fast path replaced, run end to end so their outputs can be compared byte for
-byte with the fast path's (test_fast_path_outputs.py).
+The pipeline on its slower path: Python-backed strings, the row-by-row reader and typing,
+`DataFrame.to_parquet`: the implementations the fast path replaced, run end to end so that their
+outputs can be compared byte for byte with the fast path's (test_fast_path_outputs.py).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-
-os.environ["PROBATION_STRING_STORAGE"] = "python"
 
 import dagster as dg
 import pandas as pd
 
 from probation_pipeline import frames
-from probation_pipeline.defs import ingest
+from probation_pipeline.extracts import reader
 from probation_pipeline.publish import data_files
 from probation_pipeline.records import area, dedup, validation
 from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
@@ -35,7 +32,7 @@ def _file_stems(source_file: pd.Series) -> pd.Series:
 def use_slow_paths() -> None:
     if pd.StringDtype().storage != "python":
         raise SystemExit("run with PROBATION_STRING_STORAGE=python")
-    ingest.read_extract = read_extract_by_rows
+    reader.read_extract = read_extract_by_rows
     area.type_raw_rows = type_raw_rows_by_rows
     dedup.file_stems = validation.file_stems = _file_stems
     frames.write_parquet = data_files.write_parquet = _to_parquet
