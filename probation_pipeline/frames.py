@@ -50,7 +50,9 @@ def parquet_table(frame: pd.DataFrame) -> pa.Table:
         table = table.set_column(
             position, field.with_type(pa.string()), table.column(position).cast(pa.string())
         )
-    return table.replace_schema_metadata(
+    # One chunk per column, as from Python objects: where a column's dictionary page overflows
+    # (many distinct values), the writer's fallback point depends on the chunks it is given.
+    return table.combine_chunks().replace_schema_metadata(
         {**table.schema.metadata, b"pandas": json.dumps(metadata).encode()}
     )
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from probation_pipeline.records.columns import ANSWER_COLUMNS, RECORD_COLUMNS
 from probation_pipeline.records.distinct import per_distinct
-from probation_pipeline.records.problems import flag, join_problems
+from probation_pipeline.records.problems import join_flags
 from probation_pipeline.reference import Reference
 
 YES_NO = {"Yes": True, "No": False}
@@ -134,8 +134,8 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     stems = file_stems(raw["source_file"])
     out["inspection_matches_file"] = raw["inspection_id"].eq(stems).fillna(False).astype("boolean")
     out["read_problem"] = raw["read_problem"].astype("string")
-    out["value_problem"] = join_problems(
-        (flag(problems[message], message) for message in problems.columns), problems.index
+    out["value_problem"] = join_flags(
+        ((problems[message], message) for message in problems.columns), problems.index
     )
     return out[[*RECORD_COLUMNS, *INGEST_ONLY_COLUMNS]]
 

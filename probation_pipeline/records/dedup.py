@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from probation_pipeline.records.canonical import file_stems
@@ -43,6 +44,11 @@ def split_conflicting_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
 
 def split_cases_in_several_areas(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cases whose reference appears in more than one area (a transfer the sampling excludes)."""
-    areas_per_case = records.groupby("case_id")["area"].transform("nunique")
-    several = areas_per_case.gt(1)
+    # Only a reference that occurs more than once can be in several areas: count areas for those.
+    repeated = records["case_id"].duplicated(keep=False).to_numpy(dtype=bool)
+    several = np.zeros(len(records), dtype=bool)
+    if repeated.any():
+        candidates = records.loc[repeated, ["case_id", "area"]]
+        areas_per_case = candidates.groupby("case_id")["area"].transform("nunique")
+        several[repeated] = areas_per_case.gt(1).to_numpy(dtype=bool)
     return records[~several], records[several]

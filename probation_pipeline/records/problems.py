@@ -31,3 +31,20 @@ def join_problems(messages: Iterable[pd.Series], index: pd.Index) -> pd.Series:
             "; ".join(t for t in row if t is not None) for row in zip(*texts, strict=True)
         ]
     return pd.Series(string_array(joined), index=index)
+
+
+def join_flags(flags: Iterable[tuple[pd.Series, str]], index: pd.Index) -> pd.Series:
+    """`join_problems(flag(mask, message) for mask, message in flags)`, one mask per message."""
+    flags = list(flags)
+    messages = [message for _, message in flags]
+    masks = np.column_stack(
+        [mask.fillna(False).to_numpy(dtype=bool) for mask, _ in flags]
+        or [np.zeros(len(index), dtype=bool)]
+    )
+    joined = np.full(len(index), pd.NA, dtype=object)
+    rows = np.flatnonzero(masks.any(axis=1))
+    joined[rows] = [
+        "; ".join(message for message, set_ in zip(messages, row, strict=True) if set_)
+        for row in masks[rows].tolist()
+    ]
+    return pd.Series(string_array(joined), index=index)

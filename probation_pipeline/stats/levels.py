@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from probation_pipeline.records.distinct import per_distinct
 from probation_pipeline.reference import Reference
 
 
@@ -13,11 +14,17 @@ def with_table_levels(records: pd.DataFrame, reference: Reference) -> pd.DataFra
     High and Very high become `High/Very high` (mapping in `ogrs_bands.csv` and `rosh_levels.csv`);
     missing stays missing. Other columns are untouched.
     """
-    merged = records.copy()
+    # A shallow copy: the two merged columns are replaced, never written into.
+    merged = records.copy(deep=False)
     for column, levels in (
         ("ogrs_band", reference.ogrs_bands),
         ("rosh_level", reference.rosh_levels),
     ):
         mapping = dict(zip(levels[column], levels["table_level"], strict=True))
-        merged[column] = merged[column].map(mapping, na_action="ignore").astype("string")
+        merged[column] = per_distinct(
+            merged[column],
+            lambda distinct, mapping=mapping: distinct.map(mapping, na_action="ignore").astype(
+                "string"
+            ),
+        )
     return merged

@@ -75,8 +75,7 @@ def _check_levels(records: pd.DataFrame, reference: Reference) -> None:
         raise UnknownLevelError(f"{int(records['provider'].isna().sum())} case(s) have no provider")
     allowed = {"provider": PROVIDERS} | {v: reference.table_levels(v) for v in TABLE_VARIABLES}
     for column, levels in allowed.items():
-        values = records[column].dropna()
-        unknown = sorted(set(values) - set(levels))
+        unknown = sorted(set(records[column].dropna().unique()) - set(levels))
         if unknown:
             raise UnknownLevelError(
                 f"column {column!r} holds values with no table row: {unknown}; "
