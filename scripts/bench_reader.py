@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from probation_pipeline.extracts import reader
+from probation_pipeline.extracts import parsing, reader
 from probation_pipeline.extracts.versions import ANSWER_COLUMNS, CANONICAL_RAW_COLUMNS
 from probation_pipeline.records.pseudonym import Pseudonymiser
 
@@ -81,7 +81,7 @@ def row_by_row(path: Path, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
     file = reader.parse_extract_name(path)
     data = path.read_bytes()
     hashlib.sha256(data).hexdigest()
-    rows = reader._iter_rows(path, reader._decode(path, data))
+    rows = parsing._iter_rows(path, parsing._decode(path, data))
     _, header = next(rows)
     version = reader.detect_form_version(tuple(header))
     records = [
