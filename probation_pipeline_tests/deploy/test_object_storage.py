@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from upath import UPath
 
+from probation_pipeline import frames
 from probation_pipeline.defs.resources import PARTITION_FILTER, ParquetIOManager
 from probation_pipeline.storage import StorageURLError, location, read_parquet, write_parquet
 from probation_pipeline_tests.deploy.servers import make_bucket, moto_s3
@@ -82,17 +83,19 @@ def test_parquet_round_trip_and_partition_filter_in_a_bucket(s3):
     assert manager.load_from_path(context, path)["n"].tolist() == [4, 6]
 
 
-def test_a_failed_write_leaves_the_previous_object(s3):
+def test_a_failed_write_leaves_the_previous_object(s3, monkeypatch):
     path = location(f"s3://{BUCKET}/unit/ratings.parquet")
     write_parquet(pd.DataFrame({"n": [1]}), path)
+    writer = frames.write_parquet
 
-    class Unwritable(pd.DataFrame):
-        def to_parquet(self, *args, **kwargs):
-            super().to_parquet(*args, **kwargs)
-            raise OSError("disk full halfway")
+    def write_then_fail(frame, where):
+        writer(frame, where)
+        raise OSError("disk full halfway")
 
+    # The store's writer calls `frames.write_parquet`; fail it after the bytes are staged.
+    monkeypatch.setattr(frames, "write_parquet", write_then_fail)
     with pytest.raises(OSError, match="halfway"):
-        write_parquet(Unwritable({"n": [2, 3]}), path)
+        write_parquet(pd.DataFrame({"n": [2, 3]}), path)
     assert read_parquet(path)["n"].tolist() == [1]
 
 
