@@ -215,7 +215,7 @@ def method_section(bundle: PublicationBundle) -> str:
         ["Superseded by a later inspection of the same area", f"{accounts.superseded:,}"],
         ["Exact duplicate rows counted once", f"{accounts.exact_duplicates:,}"],
         *(
-            [f"Quarantined: {reason}", f"{count:,}"]
+            [f"Quarantined: {bundle.spec.reason_text(reason)}", f"{count:,}"]
             for reason, count in sorted(accounts.quarantined_by_reason.items())
         ),
     ]

@@ -80,6 +80,14 @@ class PublicationSpec:
     questions: Mapping[str, str] = field(default_factory=dict)
     entry_p: float = 0.05
     removal_p: float = 0.10
+    quarantine_rules: Mapping[str, str] = field(default_factory=dict)
+
+    def reason_text(self, reason: object) -> str:
+        """A quarantine reason (rule names joined by `; `, or a sentence) in words."""
+        parts = [part.strip() for part in str(reason).split("; ") if part.strip()]
+        words = [self.quarantine_rules.get(part, part.replace("_", " ")) for part in parts]
+        text = "; ".join(words)
+        return text[:1].upper() + text[1:]
 
     def variable_label(self, code: object) -> str:
         entry = self.variables.get(str(code))
@@ -214,4 +222,5 @@ def load_spec(reference: Reference) -> PublicationSpec:
         questions=dict(zip(questions["question_id"], questions["wording"], strict=True)),
         entry_p=reference.models.entry_p,
         removal_p=reference.models.removal_p,
+        quarantine_rules={str(k): str(v) for k, v in raw.get("quarantine_rules", {}).items()},
     )

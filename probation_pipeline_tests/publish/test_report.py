@@ -126,7 +126,7 @@ def test_headline_significance_ratings_and_notes_are_shown(
     for code in ("keeping_safe", "provider=NPS", ">True<", ">False<", ">national<"):
         assert code not in html
     # Method notes and row accounting.
-    assert "Quarantined: conflicting duplicate" in html
+    assert "Quarantined: Conflicting duplicate" in html
     assert "[z]</dt><dd>Not applicable" in html
 
 
@@ -177,3 +177,18 @@ def test_synthetic_inputs_carry_a_notice_and_real_ones_do_not() -> None:
     assert "Synthetic data:" not in _render(bundle)
     flagged = _render(dataclasses.replace(bundle, synthetic=True))
     assert '<p class="notice" role="note">Synthetic data: These figures are computed' in flagged
+
+
+def test_quarantine_rules_are_sentences() -> None:
+    bundle = make_bundle()
+    accounts = dataclasses.replace(
+        bundle.row_accounting,
+        quarantined_by_reason={
+            "mappa_eligible_only_nps": 3,
+            "age_at_least_18; crc_never_high_rosh": 2,
+        },
+    )
+    html = _render(dataclasses.replace(bundle, row_accounting=accounts))
+    assert "Quarantined: MAPPA-eligible case supervised by a CRC" in html
+    assert "Quarantined: Age under 18; CRC case with a High or Very high RoSH level" in html
+    assert "mappa_eligible_only_nps" not in html
