@@ -35,7 +35,7 @@ def write_workbook(
 
     `published` is `data_files.published_frames(bundle)` (numbers behind shorthand already blanked).
     Sheets: Cover, Contents, Notes, Table_1..Table_N (one per question in `bundle.questions`),
-    Ratings, Model_summaries, Model_steps, Model_coefficients.
+    Ratings, Model_Summaries, Model_Steps, Model_Coefficients.
     """
     model = model or workbook_model(bundle, published, publication_id)
     sheets: dict[str, gpt.GPTable] = {}

@@ -77,7 +77,7 @@ def test_workbook_layout_fits_wrapped_text_and_prints_to_width(spreadsheets) -> 
     assert long_rows and all(notes.row_dimensions[r].height >= 60 for r in long_rows)
     cover_text = " ".join(str(v) for (v,) in workbook["Cover"].iter_rows(values_only=True) if v)
     assert ".;" not in cover_text and ")[" not in cover_text
-    for name in ("Table_1", "Ratings", "Model_coefficients"):
+    for name in ("Table_1", "Ratings", "Model_Coefficients"):
         sheet = workbook[name]
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.page_setup.fitToWidth in (1, None) and sheet.page_setup.fitToHeight == 0

@@ -20,9 +20,9 @@ EXPECTED_SHEETS = [
     "Notes",
     *(f"Table_{number}" for number in range(1, 8)),
     "Ratings",
-    "Model_summaries",
-    "Model_steps",
-    "Model_coefficients",
+    "Model_Summaries",
+    "Model_Steps",
+    "Model_Coefficients",
 ]
 
 
@@ -89,7 +89,7 @@ def test_percentages_show_one_decimal(workbook_path: Path) -> None:
 
 
 def test_missing_model_values_are_marked_not_applicable(workbook_path: Path) -> None:
-    rows = _rows(workbook_path, "Model_steps")
+    rows = _rows(workbook_path, "Model_Steps")
     header = next(row for row in rows if row[0] == "Question")
     assert header[:7] == (
         "Question",
@@ -136,7 +136,7 @@ def test_ratings_sheet_labels_percentages_and_national_rows(workbook_path: Path)
 
 
 def test_coefficient_intervals_are_not_rounded(workbook_path: Path) -> None:
-    rows = _rows(workbook_path, "Model_coefficients")
+    rows = _rows(workbook_path, "Model_Coefficients")
     header = next(row for row in rows if row[0] == "Question")
     assert "Odds ratio 95% interval lower" in header
 
@@ -155,7 +155,7 @@ def test_inestimable_and_infinite_model_values_become_shorthand(tmp_path: Path) 
     frames = published_frames(bundle)
     path = tmp_path / "tables.xlsx"
     write_workbook(bundle, frames, "2017-10-abcdef012345", path)
-    rows = _rows(path, "Model_coefficients")
+    rows = _rows(path, "Model_Coefficients")
     header = next(row for row in rows if row[0] == "Question")
     body = rows[rows.index(header) + 1 :]
     assert body[1][2:8] == ("[x]",) * 6
