@@ -120,7 +120,7 @@ def write_data_files(
             row["in_parquet"] = "Yes" if row["column"] in frame.columns else "No"
             dictionary.append(row)
     dictionary_path = folder / DICTIONARY_NAME
-    pd.DataFrame(dictionary).to_csv(
+    spreadsheet_safe_frame(pd.DataFrame(dictionary)).to_csv(
         dictionary_path, index=False, lineterminator="\n", encoding="utf-8"
     )
     digests[DICTIONARY_NAME] = sha256_file(dictionary_path)
