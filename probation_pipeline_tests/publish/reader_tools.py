@@ -42,7 +42,11 @@ def ods_cells(path: Path) -> Iterator[tuple[str, object]]:
 
 
 def reader_problems(cells: Iterable[tuple[str, object]], reference: Reference) -> list[str]:
-    codes = {*reference.area_slugs, *reference.question_ids, *reference.ratings_config["key_areas"]}
+    codes = {
+        *reference.area_slugs,
+        *reference.question_ids,
+        *(area.name for area in reference.ratings.key_areas),
+    }
     problems = []
     for sheet, value in cells:
         if isinstance(value, bool):
