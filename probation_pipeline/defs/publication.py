@@ -5,8 +5,8 @@ import pandas as pd
 
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.publish.assemble import assemble_bundle
-from probation_pipeline.publish.object_store import publish
 from probation_pipeline.publish.manifest import code_revision
+from probation_pipeline.publish.object_store import publish
 
 
 @dg.asset(
