@@ -8,7 +8,7 @@ SEED ?= 2018
 export PROBATION_DATA_DIR ?= $(CURDIR)/$(DATA_DIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test lint format ui install install-dev browser postgres sample clean
+.PHONY: run test lint format ui install install-dev browser postgres office sample clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -58,6 +58,14 @@ postgres:
 			install -y -qq postgresql >/dev/null) \
 		|| echo "postgresql not installed: the Postgres deployment tests will be skipped"; }
 
+## office: LibreOffice Calc (no GUI), to convert the ODS headless in the tests, where apt can
+office:
+	@command -v soffice >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		(apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+		libreoffice-calc-nogui >/dev/null) \
+		|| echo "LibreOffice not installed: the ODS conversion test will be skipped"; }
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -68,12 +76,13 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 ## test: lint, then the whole test suite (the end-to-end tests run on temporary data dirs)
-test: install-dev browser postgres lint
+test: install-dev browser postgres office lint
 	$(BIN)/pytest -q
 
 ## sample: regenerate the shipped calibrated sample in data/raw
 sample: install
 	$(BIN)/python -m probation_pipeline.sample calibrated --out $(DATA_DIR)/raw --seed $(SEED)
+	$(BIN)/python -m probation_pipeline.publish.synthetic $(DATA_DIR)/raw > $(DATA_DIR)/reference/synthetic_sample.csv
 
 clean:
 	rm -rf $(DATA_DIR)/warehouse $(DATA_DIR)/published $(DAGSTER_HOME)

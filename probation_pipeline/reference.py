@@ -129,6 +129,14 @@ class DisclosureConfig:
 
 
 @dataclass(frozen=True)
+class ModelsConfig:
+    """models.yaml: a variable block enters when p < entry_p, leaves when p > removal_p."""
+
+    entry_p: float
+    removal_p: float
+
+
+@dataclass(frozen=True)
 class OperationsConfig:
     """operations.yaml: the raw-folder sensor and the full-refresh schedule."""
 
@@ -291,6 +299,18 @@ class Reference:
                 {str(k): shorthand.get(str(k), str) for k in shorthand.data}
             ),
         )
+
+    @cached_property
+    def models(self) -> ModelsConfig:
+        """Significance levels of the stepwise regression (`models.yaml`)."""
+        fields = _Fields.load(self.folder, "models.yaml")
+        levels = {}
+        for key in ("entry_p", "removal_p"):
+            level = float(fields.get(key, (int, float)))
+            if not 0 < level < 1:
+                raise fields.error(key, f"{level!r} is not a significance level between 0 and 1")
+            levels[key] = level
+        return ModelsConfig(**levels)
 
     @cached_property
     def operations(self) -> OperationsConfig:

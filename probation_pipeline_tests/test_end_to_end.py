@@ -5,9 +5,12 @@ import json
 import pandas as pd
 import pytest
 
+from probation_pipeline.publish.data_files import DATA_FILE_STEMS
 from probation_pipeline.reference import Reference
 from probation_pipeline.sample.calibrated import expected_defects
 from probation_pipeline.stats.reproduction import compare_with_bulletin
+from probation_pipeline_tests.publish.browser import assert_readable, render
+from probation_pipeline_tests.publish.reader_tools import ods_cells, reader_problems, xlsx_cells
 from probation_pipeline_tests.sample_pipeline import check_evaluations, run_shipped_sample
 
 QUARANTINE_RULES = {
@@ -204,3 +207,38 @@ def test_the_run_summary_reports_each_check(sample_run):
     assert "reproduces_bulletin_findings   passed  7/7 selections as published" in checks
     outputs = summarise_outputs(sample_run.paths)
     assert "1280 raw = 1066 kept + 203 superseded + 3 exact duplicates + 8 quarantined" in outputs
+
+
+def test_publication_reads_as_a_reader_needs(sample_run):
+    latest = sample_run.paths.published / "latest"
+    reference = Reference(sample_run.paths.reference)
+    assert {"tables.ods", "tables.xlsx", "data_dictionary.csv"} <= {
+        p.name for p in latest.iterdir()
+    }
+    assert reader_problems(xlsx_cells(latest / "tables.xlsx"), reference) == []
+    assert reader_problems(ods_cells(latest / "tables.ods"), reference) == []
+    html = (latest / "report.html").read_text(encoding="utf-8")
+    # The shipped sample is synthetic and says so; main points are written from its numbers.
+    assert "Synthetic data: These figures are computed from the synthetic sample" in html
+    assert "NPS cases were judged sufficient more often than CRC cases on 7 of 7 questions" in html
+    # The contract CSV keeps its codes; the labels are extra columns named in the dictionary.
+    ratings = pd.read_csv(latest / "ratings.csv")
+    assert {"area", "area_name", "key_area", "key_area_label"} <= set(ratings.columns)
+    assert "Cumbria" in set(ratings["area_name"]) and "cumbria" in set(ratings["area"])
+    dictionary = pd.read_csv(latest / "data_dictionary.csv")
+    assert set(dictionary["file"]) == {f"{stem}.csv" for stem in DATA_FILE_STEMS}
+
+
+def test_report_fits_a_phone_and_a_desktop_in_chromium(sample_run):
+    report = sample_run.paths.published / "latest" / "report.html"
+    assert_readable(render(report, (400, 1280)))
+
+
+def test_manifest_records_generation_time_and_code_revision_outside_the_id(sample_run):
+    latest = sample_run.paths.published / "latest"
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["generated_at"].endswith("Z")
+    revision = manifest["code"]["revision"]
+    assert revision is None or len(revision.split("+")[0]) == 40
+    listed = {entry["path"] for entry in manifest["outputs"]["data_files"]}
+    assert "data_dictionary.csv" in listed and "manifest.json" not in listed

@@ -92,13 +92,6 @@ def area_judgement_tables(
     return tabulate_area_judgements(case_records, data.reference())
 
 
-class ModelSettings(dg.Config):
-    """Significance levels of SPSS 'Forward: LR' (entry by score test, removal by LR test)."""
-
-    entry: float = 0.05
-    removal: float = 0.10
-
-
 @dg.multi_asset(
     name="assessment_models",
     group_name="analysis",
@@ -124,12 +117,14 @@ class ModelSettings(dg.Config):
 )
 def assessment_models(
     context: dg.AssetExecutionContext,
-    config: ModelSettings,
     data: ProbationData,
     case_records: pd.DataFrame,
 ):
+    reference = data.reference()
+    # Significance levels are reference data (models.yaml), read also by the method text.
+    levels = reference.models
     models = fit_assessment_models(
-        case_records, data.reference(), entry=config.entry, removal=config.removal
+        case_records, reference, entry=levels.entry_p, removal=levels.removal_p
     )
     selected = {
         row.question_id: row.selected or "(none)"

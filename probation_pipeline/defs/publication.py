@@ -5,6 +5,7 @@ import pandas as pd
 
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.publish.assemble import assemble_bundle
+from probation_pipeline.publish.manifest import code_revision
 from probation_pipeline.publish.object_store import publish
 
 
@@ -12,10 +13,11 @@ from probation_pipeline.publish.object_store import publish
     group_name="publication",
     kinds={"html", "excel", "csv"},
     pool=WAREHOUSE_POOL,
-    description="data/published/<publication_id>/ (tables.xlsx, CSV and Parquet of every table, "
-    "report.html, manifest.json, changes.md) and data/published/latest. Everything it reads is "
-    "pooled output of the same refresh (its input manifest is `input_files`). The id derives from "
-    "the inputs' content, so the same inputs publish byte-identical data files under the same id.",
+    description="data/published/<publication_id>/ (tables.xlsx, tables.ods, CSV and Parquet of "
+    "every table, data_dictionary.csv, report.html, manifest.json, changes.md) and "
+    "data/published/latest. Everything it reads is pooled output of the same refresh (its input "
+    "manifest is `input_files`). The id derives from the inputs' content, so the same inputs "
+    "publish byte-identical data files under the same id.",
 )
 def publication(
     context: dg.AssetExecutionContext,
@@ -41,6 +43,7 @@ def publication(
         row_accounting=row_accounting,
         quarantine=quarantine,
         input_files=input_files,
+        code_revision=code_revision(),
     )
     result = publish(bundle, data.paths.published)
     changes = result.changes

@@ -9,7 +9,6 @@ from probation_pipeline.publish.bundle import (
     InputFile,
     PublicationBundle,
     PublicationBundleError,
-    PublicationText,
     RowAccounting,
 )
 from probation_pipeline.publish.writer import (
@@ -25,7 +24,6 @@ __all__ = [
     "PublicationBundle",
     "PublicationBundleError",
     "PublicationConflictError",
-    "PublicationText",
     "PublishedResult",
     "RowAccounting",
     "publish_publication",

@@ -7,6 +7,8 @@ from dataclasses import replace
 import pandas as pd
 
 from probation_pipeline.publish.bundle import Headline, InputFile, PublicationBundle, RowAccounting
+from probation_pipeline.publish.spec import load_spec
+from probation_pipeline.publish.synthetic import is_synthetic_sample
 from probation_pipeline.ratings.disclosure import apply_ratings_disclosure
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.disclosure import apply_disclosure_control, disclosure_notes
@@ -79,7 +81,7 @@ def assemble_bundle(
             str(rule): int(count) for rule, count in quarantine.groupby("rule").size().items()
         },
     )
-    areas = reference.pcc_areas
+    inputs = list_inputs(input_files)
     return PublicationBundle(
         judgement_tables=tables,
         bulletin_layouts=layouts,
@@ -90,12 +92,13 @@ def assemble_bundle(
         model_summaries=model_summaries,
         questions=reference.questions,
         headline=headline_counts(case_records),
-        inputs=list_inputs(input_files),
+        inputs=inputs,
         row_accounting=accounting,
         latest_fieldwork=pd.Timestamp(case_records["fieldwork_start"].max()).date(),
         disclosure_notes=disclosure_notes(reference.disclosure),
+        spec=load_spec(reference),
+        synthetic=is_synthetic_sample(inputs, reference.folder),
         code_revision=code_revision,
-        area_names=dict(zip(areas["area_slug"], areas["pcc_area"], strict=True)),
         rating_bands=tuple(
             {"rating": band.rating, "min_share": float(band.min_share)}
             for band in reference.ratings.bands

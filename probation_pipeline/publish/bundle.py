@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from probation_pipeline.digests import sha256_file
+from probation_pipeline.publish.spec import PublicationSpec
 from probation_pipeline.records.columns import PERSONAL_COLUMNS
 
 
@@ -133,36 +134,6 @@ class RowAccounting:
 
 
 @dataclass(frozen=True)
-class PublicationText:
-    """The words around the numbers: cover, report header and method notes.
-
-    Defaults describe the assessment bulletin; the asset may override them from configuration.
-    """
-
-    title: str = "The quality of service user assessment"
-    subtitle: str = (
-        "Inspection judgements on probation cases, by provider and subgroup: "
-        "Community Rehabilitation Companies (CRC) and the National Probation Service (NPS)"
-    )
-    source: str = "HM Inspectorate of Probation, case inspection records"
-    contact: str = "Research and Analysis team, HM Inspectorate of Probation"
-    method: tuple[str, ...] = (
-        "Each inspected case is judged yes or no on each question; cases where a question did not "
-        "apply are excluded from that question's base (n).",
-        "Only the latest inspection of each police force area counts; earlier inspections of the "
-        "same area are superseded.",
-        "Percentages are rounded half-up to one decimal place from exact counts; 95% confidence "
-        "intervals are Wilson score intervals.",
-        "High and Very high levels of OGRS band and RoSH level are merged, as in the bulletin.",
-        "Significant differences are found by forward stepwise logistic regression (entry by score "
-        "test p < 0.05, removal by likelihood-ratio test p > 0.10), each subgroup variable entered "
-        "as one categorical block.",
-        "Ratings are driven by the lowest key-area score: 80% or more Outstanding, 65% to 79% Good, "
-        "50% to 64% Requires improvement, below 50% Inadequate.",
-    )
-
-
-@dataclass(frozen=True)
 class PublicationBundle:
     """Everything one publication shows, as aggregates. Checked on construction.
 
@@ -181,7 +152,10 @@ class PublicationBundle:
     - `latest_fieldwork`: start of the latest inspection's fieldwork; names the publication and
       dates the workbook.
     - `disclosure_notes`: shorthand (e.g. `[c]`) -> meaning, as `disclosure.yaml`'s `shorthand`.
-    - `area_names`: optional area slug -> PCC area name, for readers (slugs shown otherwise).
+    - `spec`: the publication spec (`publication.yaml` with its templates filled): release
+      metadata, labels, headings, rounding, notes and method text.
+    - `synthetic`: True when every input is one of the shipped synthetic sample files; the
+      report and the cover then say so.
     - `rating_bands`: optional `bands` list of ratings.yaml (`{rating, min_share}`), drawn as
       band boundaries on the ratings chart.
     - `code_revision`: optional version control revision of the code, recorded in the manifest.
@@ -202,9 +176,9 @@ class PublicationBundle:
     row_accounting: RowAccounting
     latest_fieldwork: date
     disclosure_notes: Mapping[str, str]
-    text: PublicationText = field(default_factory=PublicationText)
+    spec: PublicationSpec
+    synthetic: bool = False
     code_revision: str | None = None
-    area_names: Mapping[str, str] = field(default_factory=dict)
     rating_bands: Sequence[Mapping[str, Any]] = ()
 
     def __post_init__(self) -> None:

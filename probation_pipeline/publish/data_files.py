@@ -16,6 +16,7 @@ from probation_pipeline.digests import sha256_file
 from probation_pipeline.frames import write_parquet
 from probation_pipeline.publish.bundle import PublicationBundle
 from probation_pipeline.publish.escaping import spreadsheet_safe_frame
+from probation_pipeline.publish.spec import PublicationSpec
 
 DATA_FILE_STEMS: tuple[str, ...] = (
     "judgement_tables",
@@ -86,13 +87,28 @@ def selected_as_text(selected: object) -> str:
     return ", ".join(str(variable) for variable in selected)  # type: ignore[attr-defined]
 
 
-def write_data_files(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str, str]:
-    """Write `<stem>.csv` and `<stem>.parquet` for each frame; return file name -> SHA-256."""
+DICTIONARY_NAME = "data_dictionary.csv"
+
+
+def write_data_files(
+    frames: dict[str, pd.DataFrame], folder: Path, spec: PublicationSpec
+) -> dict[str, str]:
+    """Write `<stem>.csv`, `<stem>.parquet` and the data dictionary; return file name -> SHA-256.
+
+    Parquet holds the frame as computed (codes only, full precision). The CSV holds the same
+    columns, each code column followed by its label column (`readable.labelled_frame`), and
+    `data_dictionary.csv` describes every CSV column and says which are in the Parquet file.
+    """
+    # Imported here: readable imports is_shorthand from this module.
+    from probation_pipeline.publish.readable import dictionary_rows, labelled_frame
+
     digests: dict[str, str] = {}
+    dictionary: list[dict[str, str]] = []
     for stem, frame in frames.items():
+        labelled = labelled_frame(stem, frame, spec)
         csv_path = folder / f"{stem}.csv"
         # CSV opens in spreadsheets: text that would run as a formula is neutralised there only.
-        spreadsheet_safe_frame(frame).to_csv(
+        spreadsheet_safe_frame(labelled).to_csv(
             csv_path, index=False, lineterminator="\n", encoding="utf-8"
         )
         parquet_path = folder / f"{stem}.parquet"
@@ -100,6 +116,14 @@ def write_data_files(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str,
         write_parquet(frame, parquet_path)
         for path in (csv_path, parquet_path):
             digests[path.name] = sha256_file(path)
+        for row in dictionary_rows(stem, labelled, spec):
+            row["in_parquet"] = "Yes" if row["column"] in frame.columns else "No"
+            dictionary.append(row)
+    dictionary_path = folder / DICTIONARY_NAME
+    spreadsheet_safe_frame(pd.DataFrame(dictionary)).to_csv(
+        dictionary_path, index=False, lineterminator="\n", encoding="utf-8"
+    )
+    digests[DICTIONARY_NAME] = sha256_file(dictionary_path)
     return digests
 
 

@@ -28,12 +28,15 @@ from probation_pipeline.publish.manifest import (
     manifest_json,
     publication_id,
 )
+from probation_pipeline.publish.ods import write_ods
 from probation_pipeline.publish.report import render_report
+from probation_pipeline.publish.sheets import workbook_model
 from probation_pipeline.publish.workbook import write_workbook
 
 LATEST_LINK = "latest"
 LATEST_FILE = "LATEST"
 WORKBOOK_NAME = "tables.xlsx"
+ODS_NAME = "tables.ods"
 REPORT_NAME = "report.html"
 _STAGING_PREFIX = ".staging-"
 STAGING_MAX_AGE_SECONDS = 24 * 60 * 60
@@ -64,9 +67,9 @@ class PublishedResult:
 def publish_publication(bundle: PublicationBundle, published_dir: Path) -> PublishedResult:
     """Write the publication for `bundle` under `published_dir` and point `latest` at it.
 
-    The folder `<publication_id>/` holds tables.xlsx, judgement_tables/ratings/model_steps/
-    model_coefficients/model_summaries as .csv and .parquet, report.html, manifest.json and, when a
-    different publication was latest before, changes.md. If `<publication_id>/` already exists with
+    The folder `<publication_id>/` holds tables.xlsx and tables.ods, judgement_tables/ratings/
+    model_steps/model_coefficients/model_summaries as .csv and .parquet, data_dictionary.csv,
+    report.html, manifest.json and, when a different publication was latest before, changes.md. If `<publication_id>/` already exists with
     the same data files it is kept untouched (`created=False`); `latest` is moved to it either way.
 
     Raises PublicationConflictError if the existing folder's data files differ (which a
@@ -81,7 +84,7 @@ def publish_publication(bundle: PublicationBundle, published_dir: Path) -> Publi
         # mkdtemp makes the folder private (0700); a publication is for everyone to read.
         staging.chmod(0o755)
         frames = published_frames(bundle)
-        data_files = write_data_files(frames, staging)
+        data_files = write_data_files(frames, staging, bundle.spec)
         csv_digests = {name: digest for name, digest in data_files.items() if name.endswith(".csv")}
         pub_id = publication_id(
             bundle.latest_fieldwork.strftime("%Y-%m"), bundle.inputs, csv_digests
@@ -91,7 +94,9 @@ def publish_publication(bundle: PublicationBundle, published_dir: Path) -> Publi
             shutil.rmtree(staging)
             return _keep_existing(published_dir, final, csv_digests, previous_id)
 
-        write_workbook(bundle, frames, pub_id, staging / WORKBOOK_NAME)
+        model = workbook_model(bundle, frames, pub_id)
+        write_workbook(bundle, frames, pub_id, staging / WORKBOOK_NAME, model)
+        write_ods(model, staging / ODS_NAME, bundle.latest_fieldwork)
         (staging / REPORT_NAME).write_text(
             render_report(bundle, frames, pub_id), encoding="utf-8", newline="\n"
         )
@@ -103,7 +108,7 @@ def publish_publication(bundle: PublicationBundle, published_dir: Path) -> Publi
             (staging / CHANGES_NAME).write_text(text, encoding="utf-8", newline="\n")
         documents = {
             name: sha256_file(staging / name)
-            for name in (WORKBOOK_NAME, REPORT_NAME, CHANGES_NAME)
+            for name in (WORKBOOK_NAME, ODS_NAME, REPORT_NAME, CHANGES_NAME)
             if (staging / name).exists()
         }
         manifest = build_manifest(bundle, pub_id, previous_id, data_files, documents)

@@ -15,9 +15,11 @@ from probation_pipeline.publish.bundle import (
     PublicationBundle,
     RowAccounting,
 )
+from probation_pipeline.publish.spec import load_spec
 from probation_pipeline.reference import Reference
 
 REFERENCE = Reference(Path(__file__).resolve().parents[2] / "data" / "reference")
+SPEC = load_spec(REFERENCE)
 
 # (variable, level) rows of the fixture tables; a cut-down version of the bulletin's rows.
 ROWS: tuple[tuple[str, str], ...] = (
@@ -154,7 +156,7 @@ def model_frames(
                     "minus2_log_likelihood": 880.0,
                 }
             )
-        for term, estimate in (("const", 0.5), ("provider[NPS]", 0.9)):
+        for term, estimate in (("constant", 0.5), ("provider=NPS", 0.9)):
             coefficients.append(
                 {
                     "question_id": question_id,
@@ -218,6 +220,7 @@ def make_bundle(
         ),
         latest_fieldwork=date(2017, 10, 2),
         disclosure_notes=DISCLOSURE_NOTES,
+        spec=SPEC,
         rating_bands=[
             {"rating": band.rating, "min_share": float(band.min_share)}
             for band in REFERENCE.ratings.bands

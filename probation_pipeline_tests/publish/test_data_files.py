@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from probation_pipeline.publish.data_files import (
     DATA_FILE_STEMS,
@@ -14,7 +15,8 @@ from probation_pipeline.publish.data_files import (
     selected_as_text,
     write_data_files,
 )
-from probation_pipeline_tests.publish.conftest import make_bundle
+from probation_pipeline.publish.spec import PublicationSpecError
+from probation_pipeline_tests.publish.conftest import SPEC, make_bundle
 
 
 def _with_confidential_cell() -> pd.DataFrame:
@@ -63,9 +65,16 @@ def test_impossible_cells_have_no_numbers() -> None:
 
 
 def test_counts_are_written_as_integers(tmp_path: Path) -> None:
-    write_data_files(published_frames(make_bundle()), tmp_path)
-    first_line = (tmp_path / "judgement_tables.csv").read_text().splitlines()[1]
-    assert first_line.startswith("barriers,all,All cases,All,91,56,61.5,")
+    write_data_files(published_frames(make_bundle()), tmp_path, SPEC)
+    lines = (tmp_path / "judgement_tables.csv").read_text().splitlines()
+    # Each code column is followed by its words (DESIGN.md section 11: labels are extra columns).
+    assert lines[0].startswith(
+        "question_id,question,variable,variable_label,level,provider,provider_label,n,yes,pct_yes,"
+    )
+    assert lines[1].startswith(
+        "barriers,Were barriers to effective engagement sufficiently identified?,all,All cases,"
+        "All cases,All,All providers,91,56,61.5,"
+    )
 
 
 def test_same_frames_give_same_bytes(tmp_path: Path) -> None:
@@ -73,11 +82,36 @@ def test_same_frames_give_same_bytes(tmp_path: Path) -> None:
     for name in ("first", "second"):
         folder = tmp_path / name
         folder.mkdir()
-        digests.append(write_data_files(published_frames(make_bundle()), folder))
+        digests.append(write_data_files(published_frames(make_bundle()), folder, SPEC))
     assert digests[0] == digests[1]
     assert set(digests[0]) == {
         f"{stem}.{extension}" for stem in DATA_FILE_STEMS for extension in ("csv", "parquet")
-    }
+    } | {"data_dictionary.csv"}
+
+
+def test_the_dictionary_names_every_csv_column_and_the_parquet_codes(tmp_path: Path) -> None:
+    frames = published_frames(make_bundle())
+    write_data_files(frames, tmp_path, SPEC)
+    dictionary = pd.read_csv(tmp_path / "data_dictionary.csv", dtype=str, keep_default_na=False)
+    for stem, frame in frames.items():
+        csv_columns = list(pd.read_csv(tmp_path / f"{stem}.csv", nrows=0).columns)
+        listed = dictionary[dictionary["file"] == f"{stem}.csv"]
+        assert list(listed["column"]) == csv_columns
+        assert (listed["heading"].str.len() > 0).all() and (listed["description"] != "").all()
+        # The Parquet file keeps the codes only; the dictionary says which columns it has.
+        in_parquet = set(listed.loc[listed["in_parquet"] == "Yes", "column"])
+        assert in_parquet == set(frame.columns)
+        assert list(pd.read_parquet(tmp_path / f"{stem}.parquet").columns) == list(frame.columns)
+    codes = dictionary[dictionary["kind"] == "code"]
+    assert {"question_id", "area", "provider", "variable", "term"} <= set(codes["column"])
+    assert codes["description"].str.contains("Its words are in column").all()
+
+
+def test_a_column_the_spec_does_not_describe_is_refused(tmp_path: Path) -> None:
+    frames = published_frames(make_bundle())
+    frames["ratings"] = frames["ratings"].assign(internal_flag=1)
+    with pytest.raises(PublicationSpecError, match=r"columns.ratings .*internal_flag"):
+        write_data_files(frames, tmp_path, SPEC)
 
 
 def test_selected_variables_as_text() -> None:

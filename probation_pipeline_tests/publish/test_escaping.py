@@ -82,7 +82,7 @@ def test_no_text_becomes_a_formula_a_link_or_markup(tmp_path: Path):
                 seen.add(cell.value)
     assert set(HOSTILE) <= seen  # kept as text, character for character
 
-    write_data_files(frames, tmp_path)
+    write_data_files(frames, tmp_path, bundle.spec)
     for csv_path in tmp_path.glob("*.csv"):
         for row in csv.reader(io.StringIO(csv_path.read_text())):
             for field in row:

@@ -10,7 +10,7 @@ import pytest
 
 from probation_pipeline.publish.bundle import PublicationBundle
 from probation_pipeline.publish.data_files import published_frames
-from probation_pipeline.publish.report import render_report
+from probation_pipeline.publish.report import DOWNLOADS, render_report
 from probation_pipeline_tests.publish.conftest import make_bundle
 
 
@@ -50,7 +50,7 @@ class _Collector(HTMLParser):
 
 
 def _render(bundle: PublicationBundle | None = None) -> str:
-    bundle = bundle or dataclasses.replace(make_bundle(), area_names={"cumbria": "Cumbria"})
+    bundle = bundle or make_bundle()
     return render_report(bundle, published_frames(bundle), "2017-10-abcdef012345")
 
 
@@ -66,7 +66,9 @@ def test_document_is_english_with_two_inline_charts(parsed: tuple[str, _Collecto
     html, collector = parsed
     assert html.startswith("<!DOCTYPE html>")
     assert collector.html_lang == "en"
-    assert collector.tags.get("svg") == 2 and collector.tags.get("figure") == 2
+    # Two figures, each drawn wide and narrow (the narrow drawing shown on small screens).
+    assert collector.tags.get("svg") == 4 and collector.tags.get("figure") == 2
+    assert html.count('class="chart-wide"') == 2 and html.count('class="chart-narrow"') == 2
     assert 'aria-label="Quality and sufficiency of assessment: CRC vs NPS cases"' in html
     # The ratings chart draws the band boundaries given in the bundle.
     assert "Outstanding ≥80%" in html and "Good ≥65%" in html
@@ -74,8 +76,11 @@ def test_document_is_english_with_two_inline_charts(parsed: tuple[str, _Collecto
 
 def test_no_external_requests(parsed: tuple[str, _Collector]) -> None:
     html, collector = parsed
-    # Only in-page anchors (#...) may be referenced; SVG namespaces are identifiers, not requests.
-    assert [url for url in collector.urls if not url.startswith("#")] == []
+    # Only in-page anchors (#...) and the publication's own files beside the report may be
+    # referenced; SVG namespaces are identifiers, not requests.
+    beside = {name for name, _ in DOWNLOADS}
+    assert [url for url in collector.urls if not url.startswith("#") and url not in beside] == []
+    assert beside <= set(collector.urls)
     assert "<script" not in html and "<link" not in html and "@import" not in html
     assert re.findall(r"url\((?!#)", html) == []
 
@@ -84,6 +89,8 @@ def test_every_table_has_a_caption_and_scoped_headers(parsed: tuple[str, _Collec
     html, collector = parsed
     # 7 bulletin tables, chart data, significance, ratings, row accounting.
     assert collector.tags["table"] == 11
+    # Each table scrolls sideways inside its own focusable container, never the page.
+    assert html.count('<div class="table-wrap" role="region"') == 11
     # Bulletin tables: the renderer's `variable` key column is dropped, headings capitalised.
     assert '<th scope="col">Group</th><th scope="col">Level</th>' in html
     assert ">variable<" not in html
@@ -102,19 +109,24 @@ def test_headline_significance_ratings_and_notes_are_shown(
     # Headline: 672 of 1,066 cases are CRC = 63.04% -> 63%.
     assert '<span class="value">1,066</span>Cases inspected' in html
     assert "Supervised by a CRC (63%)" in html
-    # Significance: each question's selected variables.
-    assert "Table 1: Barriers to engagement</th><td" in html
-    # Ratings: overall rows only, with n and interval (fixture CRC overall 52.0%, 39.0 to 64.0),
-    # area names where given, national rows labelled.
+    # Significance: each question's selected variables, R squared to 3 decimal places.
     assert (
-        '<th scope="row">Cumbria</th><td>CRC</td><td>Requires improvement</td>'
-        '<td class="num">50</td><td class="num">52.0</td><td>39.0 to 64.0</td><td>Yes</td>'
+        '<th scope="row">Table 1: Barriers to engagement</th><td class="num">700</td>'
+        '<td class="num">0.050</td><td>Provider</td>'
     ) in html
-    assert '<th scope="row">london</th><td>NPS</td>' in html
-    assert '<th scope="row">National</th><td>CRC</td>' in html
-    assert "keeping_safe" not in html
+    # Ratings: overall rows only, with n and interval (fixture CRC overall 52.0%, 39.0 to 64.0),
+    # area names from the reference data, national rows labelled, Yes/No for flags.
+    assert (
+        '<th scope="row">Cumbria</th><td>CRC</td><td class="num">50</td><td class="num">26</td>'
+        '<td class="num">52.0</td><td class="num">39.0</td><td class="num">64.0</td>'
+        "<td>Requires improvement</td><td>Yes</td>"
+    ) in html
+    assert '<th scope="row">London</th><td>NPS</td>' in html
+    assert '<th scope="row">All areas (national)</th><td>CRC</td>' in html
+    for code in ("keeping_safe", "provider=NPS", ">True<", ">False<", ">national<"):
+        assert code not in html
     # Method notes and row accounting.
-    assert "Quarantined: conflicting duplicate" in html
+    assert "Quarantined: Conflicting duplicate" in html
     assert "[z]</dt><dd>Not applicable" in html
 
 
@@ -143,4 +155,40 @@ def test_mappa_share_is_of_the_cases_with_known_status() -> None:
 
 def test_selected_variables_are_named_for_readers() -> None:
     html = _render(make_bundle(selected=("provider", "ogrs_band", "ethnic_group")))
-    assert "<td>provider, OGRS band, ethnic group</td>" in html
+    assert "<td>Provider, OGRS band, Ethnic group</td>" in html
+    assert "significant by provider, OGRS band and ethnic group for all 7 questions." in html
+
+
+def test_release_metadata_and_main_points_come_from_config_and_data() -> None:
+    html = _render()
+    assert "<dt>Released</dt><dd>29 March 2018</dd>" in html
+    assert (
+        "<dt>Statistical status</dt><dd>Research and analysis (not official statistics)</dd>"
+        in html
+    )
+    assert "<dt>Produced by</dt><dd>HM Inspectorate of Probation</dd>" in html
+    # Fixture, all cases: barriers CRC 55.0%, NPS 66.7%; the widest gap is desistance_pre.
+    assert "NPS cases were judged sufficient more often than CRC cases on 7 of 7 questions" in html
+    assert "Barriers to engagement +11.7" in html
+
+
+def test_synthetic_inputs_carry_a_notice_and_real_ones_do_not() -> None:
+    bundle = make_bundle()
+    assert "Synthetic data:" not in _render(bundle)
+    flagged = _render(dataclasses.replace(bundle, synthetic=True))
+    assert '<p class="notice" role="note">Synthetic data: These figures are computed' in flagged
+
+
+def test_quarantine_rules_are_sentences() -> None:
+    bundle = make_bundle()
+    accounts = dataclasses.replace(
+        bundle.row_accounting,
+        quarantined_by_reason={
+            "mappa_eligible_only_nps": 3,
+            "age_at_least_18; crc_never_high_rosh": 2,
+        },
+    )
+    html = _render(dataclasses.replace(bundle, row_accounting=accounts))
+    assert "Quarantined: MAPPA-eligible case supervised by a CRC" in html
+    assert "Quarantined: Age under 18; CRC case with a High or Very high RoSH level" in html
+    assert "mappa_eligible_only_nps" not in html

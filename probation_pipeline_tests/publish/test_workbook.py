@@ -20,9 +20,9 @@ EXPECTED_SHEETS = [
     "Notes",
     *(f"Table_{number}" for number in range(1, 8)),
     "Ratings",
-    "Model_summaries",
-    "Model_steps",
-    "Model_coefficients",
+    "Model_Summaries",
+    "Model_Steps",
+    "Model_Coefficients",
 ]
 
 
@@ -89,9 +89,23 @@ def test_percentages_show_one_decimal(workbook_path: Path) -> None:
 
 
 def test_missing_model_values_are_marked_not_applicable(workbook_path: Path) -> None:
-    rows = _rows(workbook_path, "Model_steps")
-    start = next(row for row in rows if row[:3] == ("barriers", 0, "start"))
+    rows = _rows(workbook_path, "Model_Steps")
+    header = next(row for row in rows if row[0] == "Question")
+    assert header[:7] == (
+        "Question",
+        "Step",
+        "Action",
+        "Variable",
+        "Test statistic",
+        "Degrees of freedom",
+        "p-value",
+    )
+    wording = "Were barriers to effective engagement sufficiently identified?"
+    start = next(row for row in rows if row[:3] == (wording, 0, "Start"))
     assert start[3:7] == ("[z]", "[z]", "[z]", "[z]")
+    entered = next(row for row in rows if row[:3] == (wording, 1, "Entered"))
+    # Fixture p = 0.0001: below 0.001, shown as words, not as a long float.
+    assert entered[3] == "Provider" and entered[4] == 20.25 and entered[6] == "<0.001"
 
 
 def test_workbook_is_byte_reproducible_and_dated_by_fieldwork(tmp_path: Path) -> None:
@@ -111,14 +125,18 @@ def test_ratings_sheet_labels_percentages_and_national_rows(workbook_path: Path)
     header = next(row for row in rows if row[0].value == "Scope")
     headings = [cell.value for cell in header]
     assert "Rating" in headings and "95% interval lower (%)" in headings
+    for internal in ("Withheld", "Why withheld", "Sufficient (%) as shown", "Area code"):
+        assert internal not in headings
     pct = headings.index("Sufficient (%)")
-    national = [row for row in rows if row[0].value == "national"]
-    assert national and national[0][1].value == "[z]"  # no area on a national row
+    national = [row for row in rows if row[0].value == "National"]
+    assert national and national[0][1].value == "All areas (national)"
     assert all(row[pct].number_format == "0.0" for row in national)
+    crosses = headings.index("Interval crosses a band boundary")
+    assert {row[crosses].value for row in national} == {"Yes"}
 
 
 def test_coefficient_intervals_are_not_rounded(workbook_path: Path) -> None:
-    rows = _rows(workbook_path, "Model_coefficients")
+    rows = _rows(workbook_path, "Model_Coefficients")
     header = next(row for row in rows if row[0] == "Question")
     assert "Odds ratio 95% interval lower" in header
 
@@ -137,7 +155,7 @@ def test_inestimable_and_infinite_model_values_become_shorthand(tmp_path: Path) 
     frames = published_frames(bundle)
     path = tmp_path / "tables.xlsx"
     write_workbook(bundle, frames, "2017-10-abcdef012345", path)
-    rows = _rows(path, "Model_coefficients")
+    rows = _rows(path, "Model_Coefficients")
     header = next(row for row in rows if row[0] == "Question")
     body = rows[rows.index(header) + 1 :]
     assert body[1][2:8] == ("[x]",) * 6
@@ -145,5 +163,5 @@ def test_inestimable_and_infinite_model_values_become_shorthand(tmp_path: Path) 
     assert body[2][header.index("Odds ratio 95% interval upper")] == "[z]"
     numbers = [value for row in body for value in row if isinstance(value, float)]
     assert numbers and all(math.isfinite(value) for value in numbers)
-    write_data_files(frames, tmp_path)
+    write_data_files(frames, tmp_path, bundle.spec)
     assert "inf" not in (tmp_path / "model_coefficients.csv").read_text()

@@ -21,6 +21,8 @@ from probation_pipeline_tests.publish.conftest import make_bundle
 
 EXPECTED_FILES = {
     "tables.xlsx",
+    "tables.ods",
+    "data_dictionary.csv",
     "report.html",
     "manifest.json",
     *(
@@ -41,6 +43,12 @@ CHANGED = {"shift": {("barriers", "gender", "Male", "CRC"): 3}, "input_digest": 
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def _without_generation_time(manifest: bytes) -> dict[str, object]:
+    content = json.loads(manifest)
+    assert content.pop("generated_at").endswith("Z")
+    return content
 
 
 def test_first_publication_layout_and_latest(tmp_path: Path) -> None:
@@ -67,8 +75,13 @@ def test_same_inputs_give_same_id_and_identical_bytes(tmp_path: Path) -> None:
     first = publish_publication(make_bundle(), tmp_path / "one")
     second = publish_publication(make_bundle(), tmp_path / "two")
     assert first.publication_id == second.publication_id
-    # Data files, workbook, report and manifest alike.
-    assert _files(first.folder) == _files(second.folder)
+    # Data files, dictionary, workbooks and report alike; the manifest differs only by its
+    # generation time, which is kept out of the publication id.
+    one, two = _files(first.folder), _files(second.folder)
+    assert _without_generation_time(one.pop("manifest.json")) == _without_generation_time(
+        two.pop("manifest.json")
+    )
+    assert one == two
 
 
 def test_republishing_keeps_the_existing_folder(tmp_path: Path) -> None:
