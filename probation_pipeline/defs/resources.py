@@ -65,6 +65,11 @@ The instance runs it at run granularity with limit 1 (`.dagster_home/dagster.yam
 national runs never interleave. `raw_extracts` is outside it: no pooled asset reads it.
 """
 
+PARTITION_FILTER = "filter_to_partition"
+"""Input metadata naming the column an area-partitioned asset filters a pooled input on."""
+COLUMNS_ONLY = "columns"
+"""Input metadata listing the only columns an input needs (e.g. counting rows per file)."""
+
 
 class ParquetIOManager(dg.UPathIOManager):
     """One Parquet file per asset (`<asset>.parquet`) or per partition (`<asset>/<area>.parquet`).
@@ -100,7 +105,15 @@ class ParquetIOManager(dg.UPathIOManager):
         write_parquet_atomically(obj, path)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
-        return read_parquet(path)
+        metadata = context.definition_metadata or {}
+        columns = metadata.get(COLUMNS_ONLY)
+        column = metadata.get(PARTITION_FILTER)
+        if column and context.has_partition_key:
+            # A partitioned asset reading a pooled one reads only its own rows.
+            return read_parquet(
+                path, columns=columns, filters=[(column, "==", context.partition_key)]
+            )
+        return read_parquet(path, columns=columns)
 
     def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
         return {"dagster/row_count": len(obj)}
