@@ -16,7 +16,7 @@ AUTOMATION_SENSOR = "probation_automation"
 FULL_REFRESH = "full_refresh_schedule"
 TRIGGER_TAG = "probation/trigger"
 """Run tag saying what started a run: new extract, automation, full refresh, make run."""
-AUTOMATION_INTERVAL_SECONDS = 10
+AUTOMATION_INTERVAL_SECONDS = 5
 
 
 def _materialised_digest(instance: dg.DagsterInstance, area: str) -> str | None:
