@@ -37,7 +37,7 @@ def test_the_shipped_reference_loads() -> None:
         0,
     ]
     assert reference.disclosure.min_base == 5
-    assert reference.operations.sensor_interval_seconds == 30
+    assert reference.operations.sensor_interval_seconds == 5
     assert reference.bulletin.publication_id == "bulletin-2018-01"
 
 
@@ -65,7 +65,7 @@ def test_the_shipped_reference_loads() -> None:
         ("disclosure.yaml", "min_base: 5", "threshold: 5", "min_base"),
         (
             "operations.yaml",
-            "interval_seconds: 30",
+            "interval_seconds: 5",
             "interval_seconds: soon",
             "raw_sensor.interval_seconds",
         ),

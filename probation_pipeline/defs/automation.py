@@ -16,7 +16,7 @@ AUTOMATION_SENSOR = "probation_automation"
 FULL_REFRESH = "full_refresh_schedule"
 TRIGGER_TAG = "probation/trigger"
 """Run tag saying what started a run: new extract, automation, full refresh, make run."""
-AUTOMATION_INTERVAL_SECONDS = 15
+AUTOMATION_INTERVAL_SECONDS = 5
 
 
 def _materialised_digest(instance: dg.DagsterInstance, area: str) -> str | None:
@@ -33,6 +33,21 @@ def _materialised_digest(instance: dg.DagsterInstance, area: str) -> str | None:
     materialization = records[0].asset_materialization
     digest = materialization.metadata.get("content_digest") if materialization else None
     return digest.value if digest is not None else None
+
+
+def _areas_being_rebuilt(instance: dg.DagsterInstance) -> set[str]:
+    """Areas with a single-area run queued or in progress."""
+    runs = instance.get_runs(
+        dg.RunsFilter(
+            statuses=[
+                dg.DagsterRunStatus.QUEUED,
+                dg.DagsterRunStatus.NOT_STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED,
+            ]
+        )
+    )
+    return {run.tags["dagster/partition"] for run in runs if "dagster/partition" in run.tags}
 
 
 def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg.SensorDefinition:
@@ -57,12 +72,23 @@ def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg
         )
         for warning in plan.warnings:
             context.log.warning(warning)
-        stale = {
-            area: key
-            for area, key in sorted(plan.changed_areas.items())
-            if area in plan.new_areas
-            or _materialised_digest(context.instance, area) != key.split(":", 1)[1]
-        }
+        previous = decode_state(context.cursor)
+        busy = _areas_being_rebuilt(context.instance)
+        state = dict(plan.state)
+        stale = {}
+        for area, key in sorted(plan.changed_areas.items()):
+            if area in busy and area not in plan.new_areas:
+                # A run of the area (a hand rerun, say) is under way: look again next tick,
+                # when its materialisation tells whether these files are already built.
+                if area in previous:
+                    state[area] = previous[area]
+                else:
+                    state.pop(area, None)
+            elif (
+                area in plan.new_areas
+                or _materialised_digest(context.instance, area) != key.split(":", 1)[1]
+            ):
+                stale[area] = key
         return dg.SensorResult(
             run_requests=[
                 dg.RunRequest(run_key=key, partition_key=area, tags={TRIGGER_TAG: "new extract"})
@@ -71,7 +97,7 @@ def build_raw_extract_sensor(interval_seconds: int, settle_seconds: float) -> dg
             dynamic_partitions_requests=(
                 [area_partitions.build_add_request(plan.new_areas)] if plan.new_areas else []
             ),
-            cursor=encode_state(plan.state),
+            cursor=encode_state(state),
         )
 
     return raw_extract_sensor

@@ -96,7 +96,8 @@ class ParquetIOManager(dg.UPathIOManager):
         for partition, path in self._get_paths_for_partitions(context).items():
             self.make_directory(path.parent)
             self.dump_to_path(context=context, obj=obj[partition], path=path)
-        context.add_output_metadata({"dagster/row_count": sum(len(f) for f in obj.values())})
+        if len(obj) == 1:  # metadata of a multi-partition output would apply to every partition
+            context.add_output_metadata({"dagster/row_count": len(next(iter(obj.values())))})
 
     def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
         if not isinstance(obj, pd.DataFrame):

@@ -212,3 +212,18 @@ def test_the_full_refresh_is_one_run_over_every_area():
     request = full_refresh_request(["gwent", "durham", "kent"], "tick", "full refresh")
     assert request.partition_key_range == dg.PartitionKeyRange("gwent", "kent")
     assert request.tags["probation/trigger"] == "full refresh"
+
+
+def test_an_area_with_a_run_in_progress_is_looked_at_again_next_tick(root):
+    daemon = Daemon(root)
+    daemon.tick()
+    _land(root / "raw", "gwent-2018-03", ["K000009"], sentence_date="2017-06-01")
+    hand_rerun = dg.DagsterRun(
+        job_name="__ASSET_JOB",
+        tags={"dagster/partition": "gwent"},
+        status=dg.DagsterRunStatus.STARTED,
+    )
+    daemon.instance.add_run(hand_rerun)
+    assert daemon.tick().run_requests == []  # deferred while the rerun is under way
+    daemon.instance.report_run_failed(hand_rerun)  # it did not build the new files
+    assert set(_runs(daemon.tick())) == {"gwent"}

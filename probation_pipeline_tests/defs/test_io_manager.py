@@ -2,6 +2,7 @@
 
 import dagster as dg
 import pandas as pd
+import pytest
 from upath import UPath
 
 from probation_pipeline.defs.resources import (
@@ -42,3 +43,13 @@ def test_an_input_can_ask_for_some_columns_only(tmp_path):
     manager = ParquetIOManager(base_path=UPath(tmp_path))
     context = dg.build_input_context(definition_metadata={COLUMNS_ONLY: ["source_file"]})
     assert list(manager.load_from_path(context, UPath(path)).columns) == ["source_file"]
+
+
+def test_a_partitioned_value_is_a_frame_per_partition(tmp_path):
+    manager = ParquetIOManager(base_path=UPath(tmp_path))
+    frame = pd.DataFrame({"area": ["gwent"], "n": [1]})
+    context = dg.build_output_context(asset_key=dg.AssetKey("area_cases"), partition_key="gwent")
+    manager.handle_output(context, {"gwent": frame})
+    assert pd.read_parquet(tmp_path / "area_cases" / "gwent.parquet").equals(frame)
+    with pytest.raises(TypeError, match="partition: frame"):
+        manager.handle_output(context, frame)
