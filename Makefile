@@ -18,7 +18,7 @@ $(BIN)/python:
 # pip's output goes to a log, shown only when the install fails.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "Installing the project into $(VENV) (log: $(VENV)/install.log)"
-	@$(BIN)/pip install --quiet -e . > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/pip install --quiet -e '.[deploy]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python

@@ -7,8 +7,6 @@ the warehouse is never left half-written (every file is written then renamed).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import signal
@@ -20,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from probation_pipeline.locking import BUSY_EXIT_CODE, data_dir_lock
+from probation_pipeline_tests.output_digests import outputs
 
 REPO = Path(__file__).resolve().parents[1]
 AREAS = ("gwent", "kent")
@@ -65,31 +64,6 @@ def _run(root: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=RUN_TIMEOUT,
     )
-
-
-def outputs(root: Path) -> dict[str, str]:
-    """SHA-256 of every data file of the warehouse and the publication, by relative path.
-
-    Names starting with `.` (a killed run's temporary files, which no reader opens) are left
-    out; `latest` is recorded as the publication it names. A manifest's `generated_at` is the
-    one value that differs by design between runs (the clock, outside the publication id), so
-    manifests are compared without it.
-    """
-    digests = {}
-    for folder in ("warehouse", "published"):
-        for path in sorted((root / folder).rglob("*")):
-            relative = path.relative_to(root)
-            if any(part.startswith(".") for part in relative.parts):
-                continue
-            if path.is_symlink():
-                digests[str(relative)] = "-> " + os.readlink(path)
-            elif path.name == "manifest.json":
-                manifest = json.loads(path.read_text(encoding="utf-8"))
-                manifest.pop("generated_at")
-                digests[str(relative)] = json.dumps(manifest, sort_keys=True)
-            elif path.is_file():
-                digests[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return digests
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ must have the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -19,18 +18,10 @@ from pathlib import Path
 import pytest
 
 from probation_pipeline_tests.extract_fixtures import REPO
+from probation_pipeline_tests.output_digests import outputs
 
 SCALE = ("--cases", "100000", "--areas", "40", "--out")
 FAST = "from probation_pipeline.materialize import main; raise SystemExit(main([]))"
-
-
-def _digests(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for folder in ("warehouse", "published")
-        for path in sorted((root / folder).rglob("*"))
-        if path.is_file()
-    }
 
 
 def _data_dir(root: Path, raw: Path) -> Path:
@@ -58,7 +49,7 @@ def assert_same_outputs(raw: Path, tmp_path: Path) -> None:
         PROBATION_STRING_STORAGE="python",
     )
     _run([sys.executable, "-c", FAST], fast)
-    expected, got = _digests(slow), _digests(fast)
+    expected, got = outputs(slow), outputs(fast)
     assert any(name.startswith("published/") for name in expected)
     assert any(name.endswith("case_records.parquet") for name in expected)
     assert got.keys() == expected.keys()
