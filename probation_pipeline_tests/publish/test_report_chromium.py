@@ -6,7 +6,6 @@ Skipped, with the reason, when Chromium is not installed (Debian package `chromi
 from __future__ import annotations
 
 import json
-import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -15,9 +14,9 @@ import pytest
 
 from probation_pipeline.publish.data_files import published_frames
 from probation_pipeline.publish.report import render_report
+from probation_pipeline_tests.publish.browser import CHROMIUM, CHROMIUM_FLAGS
 from probation_pipeline_tests.publish.conftest import make_bundle
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium not installed (apt-get install -y chromium); report not rendered",
@@ -46,15 +45,7 @@ def _chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str
         [
             str(CHROMIUM),
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            # Any attempt to reach the network fails instead of waiting.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             *arguments,
         ],
