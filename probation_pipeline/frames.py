@@ -80,3 +80,10 @@ def strings_by_code(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.
         distinct = pa.array(values, type=pa.large_string(), from_pandas=True)
         return pd.arrays.ArrowStringArray(pa.chunked_array([distinct.take(pa.array(codes))]))
     return pd.arrays.StringArray(values[codes])
+
+
+def arrow_strings(array: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """A `string` array (the default storage) from an Arrow string array (nulls as <NA>)."""
+    if _arrow_storage():
+        return pd.arrays.ArrowStringArray(pa.chunked_array([array.cast(pa.large_string())]))
+    return pd.array(array.to_pylist(), dtype=pd.StringDtype("python"))

@@ -103,36 +103,43 @@ def _parse_with_python(path: Path, data: bytes) -> ParsedRows:
 # Arrow: the common file, parsed in C++.
 
 
-def _quotes_are_plain(text: np.ndarray, quotes: np.ndarray) -> bool:
+def _byte_at(text: np.ndarray, positions: np.ndarray, outside: int) -> np.ndarray:
+    """The byte at each position of `text`, or `outside` where it is before or after the text."""
+    inside = (positions >= 0) & (positions < len(text))
+    found = np.full(len(positions), outside, dtype=np.uint8)
+    found[inside] = text[positions[inside]]
+    return found
+
+
+def _quotes_are_plain(text: np.ndarray, quotes: np.ndarray, breaks: np.ndarray) -> bool:
     """Every quote opens a field, closes one, or is doubled inside one; no field spans lines.
 
     Quotes alternate opening and closing. Given that, the in-quote state at any byte is the parity
-    of the quotes before it, so each line must hold an even number of them.
+    of the quotes before it, so each line must hold an even number of them. `breaks` are the
+    positions of the text's line feeds.
     """
     if len(quotes) % 2:
         return False
-    before = np.concatenate(([_NEWLINE], text))[quotes]  # the byte before each quote
-    after = np.concatenate((text, [_NEWLINE]))[quotes + 1]  # the byte after each quote
     opening, closing = quotes[0::2], quotes[1::2]
     # An opening quote starts a field, or is the second of a doubled quote.
     doubled_open = np.zeros(len(opening), dtype=bool)
     doubled_open[1:] = opening[1:] - 1 == closing[:-1]
-    opens_field = np.isin(before[0::2], (_COMMA, _NEWLINE)) | doubled_open
+    opens_field = np.isin(_byte_at(text, opening - 1, _NEWLINE), (_COMMA, _NEWLINE)) | doubled_open
     # A closing quote ends a field, or is the first of a doubled quote.
     doubled_close = np.zeros(len(closing), dtype=bool)
     doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
-    ends_field = np.isin(after[1::2], (_COMMA, _NEWLINE, _CR)) | doubled_close
+    after = _byte_at(text, closing + 1, _NEWLINE)
+    ends_field = np.isin(after, (_COMMA, _NEWLINE, _CR)) | doubled_close
     if not (opens_field.all() and ends_field.all()):
         return False
     # No line break between an opening quote and its closing quote.
-    breaks = np.flatnonzero(text == _NEWLINE)
     return bool(np.array_equal(np.searchsorted(breaks, opening), np.searchsorted(breaks, closing)))
 
 
 def _parse_with_arrow(data: bytes) -> ParsedRows | None:
     """The rows via Arrow's CSV reader, or None where Python's parser must decide."""
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+    if b"\x00" in data:
         return None
     if not data.isascii():
         try:
@@ -140,12 +147,15 @@ def _parse_with_arrow(data: bytes) -> ParsedRows | None:
         except UnicodeDecodeError:
             return None
     text = np.frombuffer(data, dtype=np.uint8)[start:]
+    breaks = np.flatnonzero(text == _NEWLINE)
+    # A carriage return only ever ends a line, just before its line feed.
+    if data.count(b"\r") != np.count_nonzero(_byte_at(text, breaks - 1, _NEWLINE) == _CR):
+        return None
     quotes = np.flatnonzero(text == _QUOTE)
-    if len(quotes) and not _quotes_are_plain(text, quotes):
+    if len(quotes) and not _quotes_are_plain(text, quotes, breaks):
         return None
 
     # Physical lines: [begin, end) without the line break, numbered from 1.
-    breaks = np.flatnonzero(text == _NEWLINE)
     begins = np.concatenate(([0], breaks + 1))
     ends = np.concatenate((breaks, [len(text)]))
     if begins[-1] == len(text):  # the text ends with a line break: no line after it
@@ -161,24 +171,14 @@ def _parse_with_arrow(data: bytes) -> ParsedRows | None:
     header = next(csv.reader([header_line], strict=True))
     width = len(header)
 
-    # Fields per line: commas outside quotes, plus one.
-    commas = np.flatnonzero(text == _COMMA)
-    if len(quotes):
-        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-    line_of_comma = np.searchsorted(begins, commas, side="right") - 1
-    fields_per_line = np.bincount(line_of_comma, minlength=len(begins)) + 1
-    numbers = np.arange(1, len(begins) + 1, dtype=np.int64)
+    # Arrow skips empty lines and numbers the others from 1; a row with the wrong number of
+    # fields goes to the handler, which also says how many it has.
     body = slice(1, None)
-    empty = (ends == begins)[body]
-    widths = fields_per_line[body]
-    lines = numbers[body]
-    regular = ~empty & (widths == width)
-    irregular = ~empty & (widths != width)
-
-    skipped: list[int] = []
+    lines = np.arange(2, len(begins) + 1, dtype=np.int64)[(ends != begins)[body]]
+    irregular: list[tuple[int, str]] = []
 
     def skip(row: pa_csv.InvalidRow) -> str:
-        skipped.append(row.actual_columns)
+        irregular.append((-1 if row.number is None else row.number - 1, row.text))
         return "skip"
 
     names = [f"f{i}" for i in range(width)]
@@ -198,8 +198,18 @@ def _parse_with_arrow(data: bytes) -> ParsedRows | None:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    if table.num_rows != int(regular.sum()) or len(skipped) != int(irregular.sum()):
+    if table.num_rows + len(irregular) != len(lines):
         return None
+    regular = np.ones(len(lines), dtype=bool)
+    if irregular:
+        numbers = np.array([number for number, _ in irregular], dtype=np.int64)
+        if (
+            numbers.min() < 0
+            or numbers.max() >= len(lines)
+            or len(np.unique(numbers)) < len(numbers)
+        ):
+            return None
+        regular[numbers] = False
     fields = [table.column(i).combine_chunks() for i in range(width)]
     joined = (
         pc.binary_join_element_wise(*fields, FIELD_JOINER)
@@ -212,13 +222,13 @@ def _parse_with_arrow(data: bytes) -> ParsedRows | None:
         ParsedRows(
             header=header,
             lines=lines[regular],
-            widths=widths[regular],
+            widths=np.full(table.num_rows, width, dtype=np.int64),
             fields=fields,
             joined=joined,
         )
     )
-    if irregular.any():
-        parsed = _with_irregular_rows(parsed, text, begins[body], ends[body], lines, irregular)
+    if irregular:
+        parsed = _with_irregular_rows(parsed, text, begins, ends, lines[~regular], irregular)
     return parsed
 
 
@@ -228,15 +238,18 @@ def _with_irregular_rows(
     begins: np.ndarray,
     ends: np.ndarray,
     lines: np.ndarray,
-    irregular: np.ndarray,
-) -> ParsedRows:
-    """Rows with too few or too many fields, split by Python's csv and put back in line order."""
-    texts = [
-        bytes(text[b:e]).decode("utf-8")
-        for b, e in zip(begins[irregular], ends[irregular], strict=True)
-    ]
+    irregular: list[tuple[int, str]],
+) -> ParsedRows | None:
+    """Rows with too few or too many fields, split by Python's csv and put back in line order.
+
+    `lines` are the rows' physical line numbers, in Arrow's order; `irregular` what Arrow said of
+    each row (its number among the non-empty lines, its text). None if the two disagree.
+    """
+    texts = [bytes(text[begins[line - 1] : ends[line - 1]]).decode("utf-8") for line in lines]
+    if texts != [row_text for _, row_text in sorted(irregular)]:
+        return None
     rows = [next(csv.reader([line], strict=True), []) for line in texts]
-    numbered = zip(lines[irregular].tolist(), rows, strict=True)
+    numbered = zip(lines.tolist(), rows, strict=True)
     # A blank line is layout, not a case.
     extra = _from_python_rows(
         parsed.header, [(line, row) for line, row in numbered if any(v.strip() for v in row)]

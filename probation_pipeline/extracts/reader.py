@@ -30,7 +30,7 @@ from probation_pipeline.extracts.versions import (
     detect_form_version,
     diagnose_header,
 )
-from probation_pipeline.frames import string_array, strings_by_code
+from probation_pipeline.frames import arrow_strings, strings_by_code
 from probation_pipeline.records.problems import flag, join_problems
 from probation_pipeline.records.pseudonym import Pseudonymiser
 
@@ -217,10 +217,9 @@ def _adapt_rows(
         counts != width
     )
     case_ref = raw["case_ref"]
-    good_ref = np.array(
-        [v is not pd.NA and CASE_REF_PATTERN.fullmatch(v) is not None for v in case_ref.values],
-        dtype=bool,
-    )
+    refs = pa.array(case_ref.values, type=pa.string(), from_pandas=True).fill_null("")
+    good_ref = pc.match_substring_regex(refs, f"^(?:{CASE_REF_PATTERN.pattern})$")
+    good_ref = good_ref.to_numpy(zero_copy_only=False)
     problems = [
         wrong_width,
         flag(
@@ -264,19 +263,16 @@ def _adapt_rows(
             )
         )
 
-    refs = [("" if v is pd.NA else v).encode("utf-8") for v in case_ref.values]
-    case_ids = _Coded(case_ref.codes, np.array(pseudonymiser.case_ids(refs), dtype=object))
-    joined = parsed.joined.cast(pa.binary()).to_pylist()
+    # Keyed digests of each distinct case reference (blank as ""), and of every row as read.
+    case_ids = pseudonymiser.case_ids(refs.cast(pa.binary()).to_pylist())
+    fingerprints = pseudonymiser.fingerprints(parsed.joined.cast(pa.binary()).to_pylist())
     columns: dict[str, pd.Series] = {
         "area": _constant(file.area, index),
         "source_file": _constant(file.relative_name, index),
         "source_line": pd.Series(pd.array(parsed.lines, dtype="Int64"), index=index),
         "form_version": _constant(version.name, index),
-        "row_fingerprint": pd.Series(
-            string_array(np.array(pseudonymiser.fingerprints(joined), dtype=object)),
-            index=index,
-        ),
-        "case_id": case_ids.series(index),
+        "row_fingerprint": pd.Series(arrow_strings(fingerprints), index=index),
+        "case_id": pd.Series(arrow_strings(case_ids.take(pa.array(case_ref.codes))), index=index),
         "read_problem": join_problems(problems, index),
     }
     for column in RAW_EXTRACT_COLUMNS:

@@ -138,6 +138,30 @@ def test_arrow_path_takes_plain_files_and_declines_the_rest(tmp_path):
         assert parsing._parse_with_arrow(AWKWARD_FILES[name].encode()) is None, name
 
 
+def test_odd_rows_spread_over_many_of_arrows_blocks(tmp_path):
+    """Arrow reads in blocks of about 1 MB and numbers rows across them: short, long, blank and
+    quoted rows scattered through a 4 MB file come back at their own lines."""
+    odd = [
+        BODY,
+        LINES[1].rstrip("\n") + ",extra",
+        "",
+        "   ",
+        "," * 21,
+        LINES[1].replace("Wales CRC", '"Wales, ""South"" CRC"').rstrip("\n"),
+    ]
+    rows = [LINES[0].rstrip("\n")]
+    for n in range(30_000):
+        rows.append(
+            odd[n % 997 % len(odd)]
+            if n % 997 < len(odd)
+            else LINES[1 + n % 5].rstrip("\n").replace("K00000", f"K{n % 10}0000")
+        )
+    data = ("\r\n".join(rows) + "\r\n").encode()
+    assert len(data) > 4_000_000  # four of Arrow's blocks at least
+    assert parsing._parse_with_arrow(data) is not None
+    assert_same_read(_write(tmp_path, data))
+
+
 def test_bytes_that_are_not_utf8_fail_the_same_way(tmp_path):
     assert_same_read(_write(tmp_path, GOOD.encode() + b"gwent-2017-01,Gw\xffent\n"))
     assert_same_read(_write(tmp_path, GOOD.encode() + b"gwent-2017-01,Gw\x00ent\n"))

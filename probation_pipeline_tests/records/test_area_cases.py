@@ -108,6 +108,8 @@ def test_each_rule_quarantines_the_row_that_breaks_it(tmp_path, rule):
     assert entry["source_file"] == "gwent/gwent-2017-01.csv" and entry["source_line"] == 3
     assert entry["inspection_id"] == INSPECTION
     assert _closes(result)
+    # What passes the ingestion schema satisfies the stored record's (not checked again per area).
+    case_record_schema(record_domains(REFERENCE, form_version_names())).validate(result.cases)
 
 
 def test_latest_inspection_kept_and_earlier_superseded(tmp_path):
