@@ -10,7 +10,8 @@ then, `--repeat` times and interleaved so that both sides see the same machine l
 - `python -m probation_pipeline.materialize` as a whole process on a fresh data dir (empty
   warehouse, new DAGSTER_HOME): wall time and the child's peak resident memory (`os.wait4`).
 
-It prints the best of each and their ratio. Then, on the last data dir, it rewrites one area's
+It prints the best of each and their ratio, and the runs and step times of the last attempt as its
+Dagster instance recorded them. Then, on the last data dir, it rewrites one area's
 extract (one answer changed) and times the refresh the sensor would start for it: that area's
 partition run, then the pooled run (and that area's outputs where those are a separate job), in
 one process, against the best full refresh.
@@ -49,6 +50,19 @@ with dg.DagsterInstance.get() as instance:
         )
         if not result.success:
             sys.exit(f"{job} failed")
+"""
+
+STEP_TIMES = """
+import dagster as dg
+
+with dg.DagsterInstance.get() as instance:
+    for record in reversed(instance.get_run_records()):
+        run = record.dagster_run
+        wall = record.end_time - record.start_time if record.end_time else float("nan")
+        print(f"  {run.job_name}: {wall:.1f} s")
+        steps = instance.get_run_step_stats(run.run_id)
+        for step in sorted(steps, key=lambda s: s.start_time - s.end_time):
+            print(f"    {step.end_time - step.start_time:7.2f} s  {step.step_key}")
 """
 
 
@@ -158,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"full refresh (materialize), best of {args.repeat}: {wall:.1f} s wall")
     print(f"peak resident memory, highest of {args.repeat}: {rss:.2f} GB")
     print(f"ratio full refresh / pandas read: {wall / read:.1f}x")
+    print(f"runs and step times of attempt {args.repeat} (from its Dagster instance):", flush=True)
+    subprocess.run([python, "-c", STEP_TIMES], env=environment(root), check=True)
 
     if not args.no_one_area:
         area = sorted(p.name for p in raw.iterdir() if p.is_dir())[0]
