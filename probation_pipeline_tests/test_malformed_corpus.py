@@ -28,6 +28,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from probation_pipeline.contracts import columns
 from probation_pipeline.extracts.contents import read_area_extracts
 from probation_pipeline.extracts.reader import list_extract_files
 from probation_pipeline.extracts.versions import (
@@ -35,11 +36,10 @@ from probation_pipeline.extracts.versions import (
     detect_form_version,
     form_version_names,
 )
-from probation_pipeline.records.accounting import ACCOUNTING_COLUMNS
+from probation_pipeline.records.accounting import ACCOUNTING_COLUMNS, QuarantineSchema
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pseudonym import Pseudonymiser
-from probation_pipeline.records.validation import QUARANTINE_COLUMNS
 from probation_pipeline.reference import Reference
 
 REPO = Path(__file__).resolve().parents[1]
@@ -417,7 +417,7 @@ def test_each_malformed_file_gets_the_behaviour_it_is_owed(tmp_path, case):
         for text in owed.says:
             assert text in rules, rules
         assert FORMULA not in rules and HTML not in rules and "HYPERLINK" not in rules
-        assert tuple(result.quarantine.columns) == QUARANTINE_COLUMNS
+        assert tuple(result.quarantine.columns) == columns(QuarantineSchema)
     elif owed.kind == "unfit":
         assert unfit is not None
         message = unfit.describe(FitnessGate())
@@ -484,7 +484,7 @@ def test_materialize_fails_loudly_beside_a_good_area(tmp_path, case, printed):
     accounting = pd.read_parquet(root / "warehouse" / "row_accounting.parquet")
     quarantine = pd.read_parquet(root / "warehouse" / "quarantine.parquet")
     assert tuple(accounting.columns) == ACCOUNTING_COLUMNS
-    assert tuple(quarantine.columns) == QUARANTINE_COLUMNS
+    assert tuple(quarantine.columns) == columns(QuarantineSchema)
     # gwent never had an inspection in force: it is not pooled, and nothing is published.
     assert "gwent" not in set(accounting["area"]) and "kent" in set(accounting["area"])
     assert not (quarantine["area"] == "gwent").any()

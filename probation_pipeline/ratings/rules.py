@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
+from probation_pipeline.contracts import check_frame, columns, dtypes
 from probation_pipeline.reference import PROVIDERS, RatingBand, RatingsConfig
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
@@ -24,21 +27,46 @@ OVERALL = "overall"
 AREA_SCOPE = "area"
 NATIONAL_SCOPE = "national"
 
-RATING_COLUMNS: tuple[str, ...] = (
-    "scope",
-    "area",
-    "provider",
-    "key_area",
-    "n",
-    "sufficient",
-    "share",
-    "pct",
-    "ci_lower",
-    "ci_upper",
-    "band",
-    "crosses_boundary",
-    "driven_by",
-)
+
+class RatingSchema(pa.DataFrameModel):
+    """A key-area score or rating (`ratings`, `area_ratings`): see `rate_providers`."""
+
+    scope: Series[pd.StringDtype] = pa.Field(isin=(AREA_SCOPE, NATIONAL_SCOPE))
+    area: Series[pd.StringDtype] = pa.Field(nullable=True)
+    provider: Series[pd.StringDtype] = pa.Field(isin=PROVIDERS)
+    key_area: Series[pd.StringDtype] = pa.Field()
+    n: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    sufficient: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    share: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=1)
+    pct: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
+    ci_lower: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
+    ci_upper: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
+    band: Series[pd.StringDtype] = pa.Field(nullable=True)
+    crosses_boundary: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    driven_by: Series[pd.StringDtype] = pa.Field(nullable=True)
+
+    class Config:
+        name = "ratings"
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(name="sufficient_at_most_n")
+    @classmethod
+    def sufficient_at_most_n(cls, frame: pd.DataFrame) -> pd.Series:
+        return (frame["sufficient"] <= frame["n"]).fillna(True).astype(bool)
+
+    @pa.dataframe_check(name="area_only_on_area_rows")
+    @classmethod
+    def area_only_on_area_rows(cls, frame: pd.DataFrame) -> pd.Series:
+        return (frame["scope"] == AREA_SCOPE).astype(bool) == frame["area"].notna()
+
+    @pa.dataframe_check(name="driven_by_only_on_overall_rows")
+    @classmethod
+    def driven_by_only_on_overall_rows(cls, frame: pd.DataFrame) -> pd.Series:
+        return (frame["key_area"] == OVERALL).astype(bool) | frame["driven_by"].isna()
+
+
+RATING_COLUMNS: tuple[str, ...] = columns(RatingSchema)
 
 
 def case_sufficiency(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame:
@@ -211,11 +239,5 @@ def rate_providers(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame
         overall = pd.DataFrame([_overall_row(group, key_areas, bands)])
         frames.append(pd.concat([group, overall], ignore_index=True))
     ratings = pd.concat(frames, ignore_index=True).drop(columns=["_lower", "_upper"])
-    ratings["n"] = ratings["n"].astype("Int64")
-    ratings["sufficient"] = ratings["sufficient"].astype("Int64")
-    for column in ("share", "pct", "ci_lower", "ci_upper"):
-        ratings[column] = ratings[column].astype("Float64")
-    for column in ("scope", "area", "provider", "key_area", "band", "driven_by"):
-        ratings[column] = ratings[column].astype("string")
-    ratings["crosses_boundary"] = ratings["crosses_boundary"].astype("boolean")
-    return ratings.loc[:, list(RATING_COLUMNS)].reset_index(drop=True)
+    ratings = ratings.astype(dtypes(RatingSchema)).loc[:, list(RATING_COLUMNS)]
+    return check_frame(ratings.reset_index(drop=True), RatingSchema)

@@ -1,18 +1,61 @@
-"""Row accounting: every raw row is kept, superseded, an exact duplicate, or quarantined."""
+"""Row accounting: every raw row is kept, superseded, an exact duplicate, or quarantined.
+
+The two stored frames of where rows went have their models here: `QuarantineSchema` (one row per
+rejected raw row, `area_quarantine` and `quarantine`) and `AccountingSchema` (per area, plus an
+`All areas` row in `row_accounting`).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
-ACCOUNTING_COLUMNS: tuple[str, ...] = (
-    "area",
-    "raw_rows",
-    "superseded",
-    "exact_duplicates",
-    "quarantined",
-    "kept",
-)
-OUTCOMES: tuple[str, ...] = ("superseded", "exact_duplicates", "quarantined", "kept")
+from probation_pipeline.contracts import check_frame, columns, dtypes
+
+
+class QuarantineSchema(pa.DataFrameModel):
+    """A rejected raw row: where it came from and the rule(s) it broke, joined by `; `."""
+
+    area: Series[pd.StringDtype] = pa.Field()
+    inspection_id: Series[pd.StringDtype] = pa.Field(nullable=True)
+    source_file: Series[pd.StringDtype] = pa.Field()
+    source_line: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    case_id: Series[pd.StringDtype] = pa.Field(nullable=True)
+    rule: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        name = "quarantine"
+        strict = True
+        ordered = True
+
+
+class AccountingSchema(pa.DataFrameModel):
+    """Raw rows of an area and where they went; `raw_rows` is the sum of the four outcomes."""
+
+    # Object, not string, dtype: the stored Parquet files have always had it.
+    area: Series[object] = pa.Field()
+    raw_rows: Series[int] = pa.Field(ge=0)
+    superseded: Series[int] = pa.Field(ge=0)
+    exact_duplicates: Series[int] = pa.Field(ge=0)
+    quarantined: Series[int] = pa.Field(ge=0)
+    kept: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        name = "row_accounting"
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(name="raw_rows_equal_the_outcomes")
+    @classmethod
+    def raw_rows_equal_the_outcomes(cls, frame: pd.DataFrame) -> pd.Series:
+        return unaccounted_rows(frame) == 0
+
+
+ACCOUNTING_COLUMNS: tuple[str, ...] = columns(AccountingSchema)
+OUTCOMES: tuple[str, ...] = ACCOUNTING_COLUMNS[2:]
+"""superseded, exact_duplicates, quarantined, kept."""
+_COUNTS = {column: dtype for column, dtype in dtypes(AccountingSchema).items() if column != "area"}
 
 
 def account_rows(area: str, raw_rows: int, **outcomes: int) -> pd.DataFrame:
@@ -20,9 +63,8 @@ def account_rows(area: str, raw_rows: int, **outcomes: int) -> pd.DataFrame:
     missing = set(OUTCOMES) - set(outcomes)
     if missing:
         raise ValueError(f"accounting for {area} lacks {sorted(missing)}")
-    return pd.DataFrame([{"area": area, "raw_rows": raw_rows, **outcomes}])[
-        list(ACCOUNTING_COLUMNS)
-    ].astype({c: "int64" for c in ACCOUNTING_COLUMNS[1:]})
+    frame = pd.DataFrame([{"area": area, "raw_rows": raw_rows, **outcomes}])
+    return check_frame(frame[list(ACCOUNTING_COLUMNS)].astype(_COUNTS), AccountingSchema)
 
 
 def unaccounted_rows(accounting: pd.DataFrame) -> pd.Series:
@@ -35,6 +77,6 @@ def with_total(accounting: pd.DataFrame) -> pd.DataFrame:
     rows = accounting.sort_values("area").reset_index(drop=True)
     total = rows[list(ACCOUNTING_COLUMNS[1:])].sum().to_frame().T
     total.insert(0, "area", "All areas")
-    return pd.concat([rows, total], ignore_index=True).astype(
-        {c: "int64" for c in ACCOUNTING_COLUMNS[1:]}
+    return check_frame(
+        pd.concat([rows, total], ignore_index=True).astype(_COUNTS), AccountingSchema
     )

@@ -23,7 +23,7 @@ from probation_pipeline.reference import Reference
 
 @dataclass(frozen=True)
 class AreaCases:
-    """Kept cases (RECORD_COLUMNS), quarantined rows (QUARANTINE_COLUMNS), one accounting row."""
+    """Kept cases (RECORD_COLUMNS), quarantined rows (QuarantineSchema), one accounting row."""
 
     cases: pd.DataFrame
     quarantine: pd.DataFrame

@@ -14,8 +14,8 @@ from probation_pipeline.records.validation import quarantine_rows
 @dataclass(frozen=True)
 class PooledCases:
     records: pd.DataFrame  # RECORD_COLUMNS, sorted by area, inspection, source line
-    quarantine: pd.DataFrame  # QUARANTINE_COLUMNS, area quarantines plus cross-area cases
-    accounting: pd.DataFrame  # ACCOUNTING_COLUMNS per area, plus an `All areas` row
+    quarantine: pd.DataFrame  # QuarantineSchema, area quarantines plus cross-area cases
+    accounting: pd.DataFrame  # AccountingSchema per area, plus an `All areas` row
 
 
 def pool_area_cases(

@@ -6,17 +6,9 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
+from probation_pipeline.contracts import check_frame
+from probation_pipeline.records.accounting import QuarantineSchema
 from probation_pipeline.records.canonical import file_stems
-
-QUARANTINE_COLUMNS: tuple[str, ...] = (
-    "area",
-    "inspection_id",
-    "source_file",
-    "source_line",
-    "case_id",
-    "rule",
-)
-
 
 DESCRIBED_CHECKS = ("row_read_cleanly", "values_in_their_domains")
 
@@ -56,7 +48,7 @@ def rules_broken(rows: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.Series:
 
 
 def quarantine_rows(rows: pd.DataFrame, rule: str | pd.Series) -> pd.DataFrame:
-    """Quarantine entries (QUARANTINE_COLUMNS) for `rows`, with one rule or a rule per row."""
+    """Quarantine entries (`QuarantineSchema`) for `rows`, with one rule or a rule per row."""
     inspections = file_stems(rows["source_file"].astype("string"))
     frame = pd.DataFrame(
         {
@@ -69,4 +61,4 @@ def quarantine_rows(rows: pd.DataFrame, rule: str | pd.Series) -> pd.DataFrame:
         }
     )
     frame["rule"] = frame["rule"].astype("string")
-    return frame.reset_index(drop=True)
+    return check_frame(frame.reset_index(drop=True), QuarantineSchema)

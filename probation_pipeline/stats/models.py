@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
+from probation_pipeline.contracts import check_frame, columns, dtypes
 from probation_pipeline.reference import PROVIDERS, TABLE_VARIABLES, Reference
 from probation_pipeline.stats.levels import with_table_levels
 from probation_pipeline.stats.stepwise import (
@@ -37,28 +40,6 @@ VARIABLE_LABELS: dict[str, str] = {
 }
 """How variables are named in sentences for readers."""
 
-STEP_COLUMNS: tuple[str, ...] = (
-    "question_id",
-    "step",
-    "action",
-    "variable",
-    "statistic",
-    "df",
-    "p_value",
-    "minus2_log_likelihood",
-)
-COEFFICIENT_COLUMNS: tuple[str, ...] = (
-    "question_id",
-    "term",
-    "estimate",
-    "std_error",
-    "odds_ratio",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-    "note",
-)
-"""`note` is empty for an estimated term and says why a term has no estimate otherwise."""
 COEFFICIENT_STATISTICS: tuple[str, ...] = (
     "estimate",
     "std_error",
@@ -74,20 +55,72 @@ SEPARATION_NOTE = (
     "not estimable: (quasi-)complete separation (a subgroup's answers were all the same)"
 )
 NO_ESTIMATE_NOTE = "not estimable: the fit gave no finite value"
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "question_id",
-    "n_used",
-    "nagelkerke_r2",
-    "minus2_log_likelihood",
-    "selected",
-    "summary_text",
-    "warnings",
-)
 MERGED_VARIABLES: tuple[str, ...] = ("ogrs_band", "rosh_level")
 """Variables whose High and Very high levels `with_table_levels` merges."""
 LIST_SEPARATOR = "; "
 """Joins `selected` (variables in entry order) in the summaries frame."""
 WARNING_SEPARATOR = " | "
+
+
+class ModelStepSchema(pa.DataFrameModel):
+    """A step of a question's forward stepwise regression (`model_steps`)."""
+
+    question_id: Series[pd.StringDtype] = pa.Field()
+    step: Series[int] = pa.Field(ge=0)
+    action: Series[pd.StringDtype] = pa.Field(isin=("start", "enter", "remove"))
+    variable: Series[pd.StringDtype] = pa.Field(nullable=True)
+    statistic: Series[float] = pa.Field(nullable=True, ge=0)
+    df: Series[int] = pa.Field(ge=0)
+    p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    minus2_log_likelihood: Series[float] = pa.Field(nullable=True, ge=0)
+
+    class Config:
+        name = "model_steps"
+        strict = True
+        ordered = True
+
+
+class ModelCoefficientSchema(pa.DataFrameModel):
+    """A term of a question's final model (`model_coefficients`); `note` says why a term has no
+    estimate ("" when it has one)."""
+
+    question_id: Series[pd.StringDtype] = pa.Field()
+    term: Series[pd.StringDtype] = pa.Field()
+    estimate: Series[float] = pa.Field(nullable=True)
+    std_error: Series[float] = pa.Field(nullable=True, ge=0)
+    odds_ratio: Series[float] = pa.Field(nullable=True, ge=0)
+    ci_lower: Series[float] = pa.Field(nullable=True, ge=0)
+    ci_upper: Series[float] = pa.Field(nullable=True, ge=0)
+    p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    note: Series[pd.StringDtype] = pa.Field()
+
+    class Config:
+        name = "model_coefficients"
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(name="estimate_blank_only_with_a_note")
+    @classmethod
+    def estimate_blank_only_with_a_note(cls, frame: pd.DataFrame) -> pd.Series:
+        return (frame["note"] == "").astype(bool) == frame["estimate"].notna()
+
+
+class ModelSummarySchema(pa.DataFrameModel):
+    """One question's model (`model_summaries`): `selected` joined by LIST_SEPARATOR, `warnings`
+    by WARNING_SEPARATOR."""
+
+    question_id: Series[pd.StringDtype] = pa.Field(unique=True)
+    n_used: Series[int] = pa.Field(ge=0)
+    nagelkerke_r2: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    minus2_log_likelihood: Series[float] = pa.Field(nullable=True, ge=0)
+    selected: Series[pd.StringDtype] = pa.Field()
+    summary_text: Series[pd.StringDtype] = pa.Field()
+    warnings: Series[pd.StringDtype] = pa.Field()
+
+    class Config:
+        name = "model_summaries"
+        strict = True
+        ordered = True
 
 
 class UnknownLevelError(StepwiseInputError):
@@ -98,8 +131,8 @@ class UnknownLevelError(StepwiseInputError):
 class AssessmentModels:
     """Frames of the `assessment_models` asset and the full result per question.
 
-    `steps` has STEP_COLUMNS, `coefficients` COEFFICIENT_COLUMNS, `summaries` SUMMARY_COLUMNS
-    (one row per question, in questions.csv order).
+    `steps` fits ModelStepSchema, `coefficients` ModelCoefficientSchema, `summaries`
+    ModelSummarySchema (one row per question, in questions.csv order).
     """
 
     steps: pd.DataFrame
@@ -257,16 +290,7 @@ def _steps_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
         for question, result in results.items()
         for step in result.steps
     ]
-    frame = pd.DataFrame(rows, columns=list(STEP_COLUMNS))
-    return frame.astype(
-        {
-            "question_id": "string",
-            "step": "int64",
-            "action": "string",
-            "variable": "string",
-            "df": "int64",
-        }
-    )
+    return _typed(rows, ModelStepSchema)
 
 
 def inestimable_note(coefficient: Coefficient, separated: bool) -> str:
@@ -294,11 +318,7 @@ def _coefficients_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
                 # Published as shorthand with the note, never as a NaN or an infinity.
                 statistics = dict.fromkeys(COEFFICIENT_STATISTICS, math.nan)
             rows.append({"question_id": question, "term": c.term, **statistics, "note": note})
-    frame = pd.DataFrame(rows, columns=list(COEFFICIENT_COLUMNS))
-    return frame.astype(
-        {"question_id": "string", "term": "string", "note": "string"}
-        | dict.fromkeys(COEFFICIENT_STATISTICS, "float64")
-    )
+    return _typed(rows, ModelCoefficientSchema)
 
 
 def _summaries_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
@@ -314,13 +334,9 @@ def _summaries_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
         }
         for question, result in results.items()
     ]
-    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    return frame.astype(
-        {
-            "question_id": "string",
-            "n_used": "int64",
-            "selected": "string",
-            "summary_text": "string",
-            "warnings": "string",
-        }
-    )
+    return _typed(rows, ModelSummarySchema)
+
+
+def _typed(rows: list[dict], model: type[pa.DataFrameModel]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns(model))).astype(dtypes(model))
+    return check_frame(frame, model)

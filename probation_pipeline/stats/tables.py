@@ -11,7 +11,10 @@ from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
+from probation_pipeline.contracts import check_frame, columns
 from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, TABLE_VARIABLES, Reference
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.levels import with_table_levels
@@ -28,18 +31,59 @@ STRUCTURALLY_NOT_APPLICABLE: frozenset[tuple[str, str, str]] = frozenset(
 """(provider, variable, level) cells that cannot exist: CRCs never hold High/Very high RoSH cases
 (DESIGN.md section 2; the case-record schema rejects such a case). Shown as not applicable, not 0."""
 
-TABLE_COLUMNS: tuple[str, ...] = (
-    "question_id",
-    "variable",
-    "level",
-    "provider",
-    "n",
-    "yes",
-    "pct_yes",
-    "ci_lower",
-    "ci_upper",
-    "applicable",
-)
+
+def _at_most(frame: pd.DataFrame, low: str, high: str) -> pd.Series:
+    """low <= high where both are known."""
+    return (frame[low] <= frame[high]).fillna(True).astype(bool)
+
+
+class JudgementTableSchema(pa.DataFrameModel):
+    """One cell of Tables 1-7 (`judgement_tables`): see `judgement_tables` for the meanings."""
+
+    question_id: Series[pd.StringDtype] = pa.Field()
+    variable: Series[pd.StringDtype] = pa.Field()
+    level: Series[pd.StringDtype] = pa.Field()
+    provider: Series[pd.StringDtype] = pa.Field(isin=TABLE_PROVIDERS)
+    n: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    yes: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    pct_yes: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
+    ci_lower: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
+    ci_upper: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
+    applicable: Series[pd.BooleanDtype] = pa.Field()
+
+    class Config:
+        name = "judgement_tables"
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(name="yes_at_most_n")
+    @classmethod
+    def yes_at_most_n(cls, frame: pd.DataFrame) -> pd.Series:
+        return _at_most(frame, "yes", "n")
+
+    @pa.dataframe_check(name="interval_contains_pct_yes")
+    @classmethod
+    def interval_contains_pct_yes(cls, frame: pd.DataFrame) -> pd.Series:
+        return _at_most(frame, "ci_lower", "pct_yes") & _at_most(frame, "pct_yes", "ci_upper")
+
+    @pa.dataframe_check(name="no_count_where_not_applicable")
+    @classmethod
+    def no_count_where_not_applicable(cls, frame: pd.DataFrame) -> pd.Series:
+        return frame["applicable"].fillna(False).astype(bool) | frame["n"].isna()
+
+
+class AreaJudgementTableSchema(JudgementTableSchema):
+    """Tables 1-7 of each area (`area_judgement_tables`): a cell of one area's table."""
+
+    # Object, not string, dtype: the stored Parquet file has always had it. Missing only in the
+    # empty grid of no records.
+    area: Series[object] = pa.Field(nullable=True)
+
+    class Config:
+        name = "area_judgement_tables"
+
+
+TABLE_COLUMNS: tuple[str, ...] = columns(JudgementTableSchema)
 
 VARIABLE_LABELS: dict[str, str] = {
     ALL_VARIABLE: "All cases",
@@ -170,6 +214,10 @@ def judgement_tables(
     Raises KeyError for missing columns, UnknownLevelError for a value with no table row, and
     ImpossibleCellError if cases exist in a structurally impossible cell.
     """
+    return check_frame(_tabulate(records, reference, confidence), JudgementTableSchema)
+
+
+def _tabulate(records: pd.DataFrame, reference: Reference, confidence: float) -> pd.DataFrame:
     question_ids = reference.question_ids
     _check_columns(records, question_ids)
     merged = with_table_levels(records, reference)
@@ -212,20 +260,18 @@ def area_judgement_tables(
     """`judgement_tables` applied to each area's cases: columns TABLE_COLUMNS + `area`.
 
     Areas in sorted order; each area has the full grid of cells, so a question nobody in an area
-    answered appears with n = 0. Without records, the grid with a <NA> area. Raises KeyError when
+    answered appears with n = 0. Without records, the grid with a missing area. Raises KeyError when
     `area` is missing, plus the errors of `judgement_tables`.
     """
     if "area" not in records.columns:
         raise KeyError("case records lack the column 'area'")
     frames = [
-        judgement_tables(cases.reset_index(drop=True), reference, confidence).assign(area=str(area))
+        _tabulate(cases.reset_index(drop=True), reference, confidence).assign(area=str(area))
         for area, cases in records.groupby("area", sort=True, observed=True)
     ]
     if not frames:
-        return judgement_tables(records, reference, confidence).assign(
-            area=pd.Series(dtype="string")
-        )
-    return pd.concat(frames, ignore_index=True)
+        frames = [_tabulate(records, reference, confidence).assign(area=pd.Series(dtype=object))]
+    return check_frame(pd.concat(frames, ignore_index=True), AreaJudgementTableSchema)
 
 
 def render_bulletin_layout(

@@ -10,14 +10,15 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from probation_pipeline.contracts import check_frame
 from probation_pipeline.records.columns import QUESTION_IDS
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.models import (
-    COEFFICIENT_COLUMNS,
     COEFFICIENT_STATISTICS,
     DEFAULT_CANDIDATES,
-    STEP_COLUMNS,
-    SUMMARY_COLUMNS,
+    ModelCoefficientSchema,
+    ModelStepSchema,
+    ModelSummarySchema,
     UnknownLevelError,
     fit_assessment_models,
     model_frame,
@@ -76,10 +77,10 @@ def models():
         return fit_assessment_models(synthetic_records(), REFERENCE)
 
 
-def test_frames_have_the_published_columns(models):
-    assert tuple(models.steps.columns) == STEP_COLUMNS
-    assert tuple(models.coefficients.columns) == COEFFICIENT_COLUMNS
-    assert tuple(models.summaries.columns) == SUMMARY_COLUMNS
+def test_frames_fit_their_models(models):
+    check_frame(models.steps, ModelStepSchema)
+    check_frame(models.coefficients, ModelCoefficientSchema)
+    check_frame(models.summaries, ModelSummarySchema)
     assert list(models.summaries["question_id"]) == list(REFERENCE.question_ids)
     assert set(models.steps["action"]) <= {"enter", "remove"}
 
