@@ -23,6 +23,7 @@ from probation_pipeline.defs.automation import TRIGGER_TAG
 from probation_pipeline.defs.jobs import AREA_JOB, NATIONAL_JOB
 from probation_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, area_partitions
 from probation_pipeline.extracts.reader import is_ignored_name
+from probation_pipeline.local_instance import ensure_dagster_home
 from probation_pipeline.locking import BUSY_EXIT_CODE, DataDirBusy, data_dir_lock
 from probation_pipeline.paths import DataPaths
 from probation_pipeline.publish.object_store import read_store_latest
@@ -295,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     from probation_pipeline.definitions import defs
 
     paths = DataPaths.from_env()
+    if note := ensure_dagster_home(paths.root):
+        print(note, file=sys.stderr)
     if KEY_ENV not in os.environ:
         print(
             f"WARNING: {KEY_ENV} is not set: pseudonyms use the built-in development key. "

@@ -1,0 +1,64 @@
+"""`python -m probation_pipeline.materialize` without DAGSTER_HOME keeps its runs beside the data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from probation_pipeline.local_instance import (
+    HOME_ENV,
+    LOCAL_SETTINGS,
+    default_dagster_home,
+    ensure_dagster_home,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_default_home_gets_the_local_settings(tmp_path: Path) -> None:
+    home = default_dagster_home(tmp_path)
+    assert home == tmp_path / ".dagster_home"
+    assert (home / "dagster.yaml").read_bytes() == LOCAL_SETTINGS.read_bytes()
+    assert not list(home.glob("*.tmp"))
+
+
+def test_an_instance_file_already_there_is_kept(tmp_path: Path) -> None:
+    home = tmp_path / ".dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    default_dagster_home(tmp_path)
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_a_set_dagster_home_is_left_alone(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "elsewhere"))
+    assert ensure_dagster_home(tmp_path) is None
+    assert os.environ[HOME_ENV] == str(tmp_path / "elsewhere")
+    assert not (tmp_path / ".dagster_home").exists()
+
+
+def test_materialize_runs_without_dagster_home(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "data" / "raw" / "gwent", tmp_path / "raw" / "gwent")
+    shutil.copytree(REPO / "data" / "reference", tmp_path / "reference")
+    env = {key: value for key, value in os.environ.items() if key != HOME_ENV}
+    env["PROBATION_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "probation_pipeline.materialize"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    home = tmp_path / ".dagster_home"
+    assert f"{HOME_ENV} is not set: runs are kept in {home}" in result.stderr
+    assert (tmp_path / "published" / "latest" / "tables.xlsx").exists()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        jobs = sorted(run.job_name for run in instance.get_runs())
+    assert jobs == ["area_job", "national_job"]
