@@ -66,7 +66,7 @@ office:
 		libreoffice-calc-nogui >/dev/null) \
 		|| echo "LibreOffice not installed: the ODS conversion test will be skipped"; }
 
-lint: install-dev
+lint: install-dev $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs >/dev/null
