@@ -81,7 +81,7 @@ def row_by_row(path: Path, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
     file = reader.parse_extract_name(path)
     data = path.read_bytes()
     hashlib.sha256(data).hexdigest()
-    rows = parsing._iter_rows(path, parsing._decode(path, data))
+    rows = parsing.iter_csv_rows(path, parsing.decode_text(path, data))
     _, header = next(rows)
     version = reader.detect_form_version(tuple(header))
     records = [

@@ -54,7 +54,8 @@ def parse_rows(path: Path, data: bytes) -> ParsedRows:
 # Python's csv module: any text, and the errors with their line numbers.
 
 
-def _decode(path: Path, data: bytes) -> str:
+def decode_text(path: Path, data: bytes) -> str:
+    """The bytes as UTF-8 text (a byte-order mark dropped); UnreadableExtractError names the line."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -64,7 +65,11 @@ def _decode(path: Path, data: bytes) -> str:
         ) from None
 
 
-def _iter_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+def iter_csv_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row's first physical line and fields, by Python's csv module (the header is line 1).
+
+    Raises UnreadableExtractError naming the line of a structural error, when it is reached.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         start = 1
@@ -90,7 +95,7 @@ def _from_python_rows(header: list[str], rows: list[tuple[int, list[str]]]) -> P
 
 
 def _parse_with_python(path: Path, data: bytes) -> ParsedRows:
-    rows = _iter_rows(path, _decode(path, data))
+    rows = iter_csv_rows(path, decode_text(path, data))
     first = next(rows, None)
     if first is None:
         raise UnreadableExtractError(path, 1, "empty file: no header row")

@@ -1,21 +1,21 @@
 """The extract reader as it was before the Arrow path: Python's csv module, per-row digests.
 
 Kept as the reference the fast reader must reproduce exactly (test_fast_reader.py): a slower,
-independent path to the same frames. Not used by the pipeline.
+independent path to the same frames. Not used by the pipeline. It shares with the fast reader
+only what the comparison is not about: the file name and form version rules, and Python's csv
+splitting (`parsing.iter_csv_rows`, the fast reader's own fallback for awkward files).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from probation_pipeline.extracts.contents import check_text_bytes
 from probation_pipeline.extracts.errors import UnknownFormVersionError, UnreadableExtractError
+from probation_pipeline.extracts.parsing import decode_text, iter_csv_rows
 from probation_pipeline.extracts.reader import (
     CASE_REF_PATTERN,
     RAW_EXTRACT_COLUMNS,
@@ -33,27 +33,6 @@ from probation_pipeline.extracts.versions import (
 from probation_pipeline.records.problems import flag
 from probation_pipeline.records.pseudonym import Pseudonymiser
 from probation_pipeline_tests.slow_paths.records import join_problems_by_rows as join_problems
-
-
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise UnreadableExtractError(
-            path, line, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
-        ) from None
-
-
-def _iter_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        start = 1
-        for row in reader:
-            yield start, row
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise UnreadableExtractError(path, reader.line_num, f"broken CSV: {error}") from None
 
 
 def _iso_dates(text: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
@@ -74,18 +53,12 @@ def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
 
 
 def read_extract_by_rows(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
-    """Read one extract file of any known form version into RAW_EXTRACT_COLUMNS.
-
-    Rows that cannot be taken at face value (wrong number of fields, malformed case reference or
-    date of birth) are kept with `read_problem` set, so that validation quarantines them and no
-    row is lost. Raises UnreadableExtractError (not text, broken CSV, no header) or
-    UnknownFormVersionError, each naming the file and line.
-    """
+    """`reader.read_extract` (same contract) without Arrow: Python's csv module, column by column."""
     file = parse_extract_name(path)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     check_text_bytes(path, data)
-    rows = _iter_rows(path, _decode(path, data))
+    rows = iter_csv_rows(path, decode_text(path, data))
     first = next(rows, None)
     if first is None:
         raise UnreadableExtractError(path, 1, "empty file: no header row")

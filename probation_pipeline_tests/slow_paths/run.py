@@ -16,25 +16,19 @@ import pandas as pd
 from probation_pipeline import frames
 from probation_pipeline.extracts import reader
 from probation_pipeline.publish import data_files
-from probation_pipeline.records import area, dedup, validation
 from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
-from probation_pipeline_tests.slow_paths.records import type_raw_rows_by_rows
+from probation_pipeline_tests.slow_paths.records import type_rows_by_rows
 
 
 def _to_parquet(frame: pd.DataFrame, where) -> None:
     frame.to_parquet(where, index=False)
 
 
-def _file_stems(source_file: pd.Series) -> pd.Series:
-    return source_file.str.rsplit("/", n=1).str[-1].str.removesuffix(".csv")
-
-
 def use_slow_paths() -> None:
     if pd.StringDtype().storage != "python":
         raise SystemExit("run with PROBATION_STRING_STORAGE=python")
     reader.read_extract = read_extract_by_rows
-    area.type_raw_rows = type_raw_rows_by_rows
-    dedup.file_stems = validation.file_stems = _file_stems
+    type_rows_by_rows()
     frames.write_parquet = data_files.write_parquet = _to_parquet
 
 
