@@ -20,7 +20,6 @@ import pytest
 from probation_pipeline_tests.extract_fixtures import REPO
 from probation_pipeline_tests.output_digests import outputs
 
-SCALE = ("--cases", "100000", "--areas", "40", "--out")
 FAST = "from probation_pipeline.materialize import main; raise SystemExit(main([]))"
 
 
@@ -62,13 +61,6 @@ def test_shipped_sample_outputs_are_byte_identical(tmp_path):
 
 
 @pytest.mark.slow
-def test_scale_sample_outputs_are_byte_identical(tmp_path):
+def test_scale_sample_outputs_are_byte_identical(tmp_path, scale_raw):
     """100,000 cases in 40 areas from the scale generator."""
-    raw = tmp_path / "scale-raw"
-    subprocess.run(
-        [sys.executable, "-m", "probation_pipeline.sample", "scale", *SCALE, str(raw)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    assert_same_outputs(raw, tmp_path)
+    assert_same_outputs(scale_raw, tmp_path)

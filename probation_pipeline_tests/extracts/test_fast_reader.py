@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +16,6 @@ from probation_pipeline_tests.extract_fixtures import REPO, v2_row
 from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
 
 PSEUDO = Pseudonymiser("test-key")
-SCALE_ARGS = ("--cases", "100000", "--areas", "40", "--out")
 EXAMPLES = REPO.parent / "shared" / "examples"
 
 
@@ -181,16 +178,9 @@ def test_v1_numeric_answers_and_uk_dates(tmp_path):
 
 
 @pytest.mark.slow
-def test_scale_sample_reads_identically(tmp_path):
+def test_scale_sample_reads_identically(scale_raw):
     """100,000 cases in 40 areas from the scale generator: every file identical to the reference."""
-    raw = tmp_path / "raw"
-    subprocess.run(
-        [sys.executable, "-m", "probation_pipeline.sample", "scale", *SCALE_ARGS, str(raw)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    files = list_extract_files(raw)
+    files = list_extract_files(scale_raw)
     assert len(files) == 40
     for file in files:
         assert_same_read(file.path)
