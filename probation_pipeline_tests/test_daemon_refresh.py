@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import dagster as dg
 import pytest
 
 from probation_pipeline.sample.scale import write_scale_sample
+from probation_pipeline_tests.deploy.servers import stop_process_group
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -101,16 +101,6 @@ class Deployment:
                 quiet_since = time.time()
             time.sleep(1)
         return elapsed
-
-
-def _stop(daemon: subprocess.Popen) -> None:
-    if daemon.poll() is None:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=10)
 
 
 JOB_RUNS = """query JobRuns($selector: PipelineSelector!) {
@@ -223,7 +213,7 @@ def test_the_daemon_refreshes_in_a_few_runs_with_one_consistent_publication(tmp_
         figures["phase 2 runs"] = len(phase2)
         figures["phase 2 jobs"] = _describe(phase2)
     finally:
-        _stop(daemon)
+        stop_process_group(daemon)
         instance.dispose()
     print(f"\nmeasured: {figures}")
     for phase in ("phase 1", "phase 2"):

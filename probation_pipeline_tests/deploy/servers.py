@@ -229,6 +229,18 @@ def postgres_cluster() -> Iterator[PostgresServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a process started with `start_new_session=True` and everything in its group (the
+    daemon's code server): SIGTERM, then SIGKILL if it has not ended after 30 seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
 def wait_for(predicate, timeout: float, interval: float = 1.0) -> bool:
     """Poll `predicate` until it is true or `timeout` seconds have passed."""
     deadline = time.monotonic() + timeout

@@ -14,14 +14,18 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from probation_pipeline_tests.deploy.servers import die_with_parent, postgres_cluster, wait_for
+from probation_pipeline_tests.deploy.servers import (
+    die_with_parent,
+    postgres_cluster,
+    stop_process_group,
+    wait_for,
+)
 from probation_pipeline_tests.sample_pipeline import REPO
 
 pytestmark = pytest.mark.deploy
@@ -58,15 +62,23 @@ def deployment(postgres, tmp_path_factory):
     return data, env
 
 
-def materialize(env: dict[str, str]) -> subprocess.CompletedProcess:
+def run_in_repo(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "probation_pipeline.materialize"],
+        command,
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
         timeout=MATERIALIZE_TIMEOUT_SECONDS,
     )
+
+
+def materialize(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return run_in_repo([sys.executable, "-m", "probation_pipeline.materialize"], env)
+
+
+def make_run(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return run_in_repo(["make", "-s", "run"], env)
 
 
 def query(postgres, sql: str) -> list[tuple]:
@@ -107,14 +119,7 @@ def test_a_rerun_reads_its_state_back(first_run, deployment, postgres):
     """The rerun is `make run`, which must keep DAGSTER_HOME's deploy/dagster.yaml."""
     _, env = deployment
     runs_before = query(postgres, "SELECT count(*) FROM runs")[0][0]
-    second = subprocess.run(
-        ["make", "-s", "run"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=MATERIALIZE_TIMEOUT_SECONDS,
-    )
+    second = make_run(env)
     assert second.returncode == 0, second.stdout + second.stderr
     runs_after = query(postgres, "SELECT count(*) FROM runs")[0][0]
     assert runs_after == 2 * runs_before  # the same runs again, recorded beside the first ones
@@ -208,13 +213,7 @@ def test_the_daemon_ticks_and_runs_the_queue_against_postgres(first_run, deploym
         )
         assert partition == [("gwent",)]
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=10)
+        stop_process_group(daemon)
 
 
 def test_make_run_with_postgres_and_everything_in_a_bucket(postgres, tmp_path):
@@ -254,14 +253,7 @@ def test_make_run_with_postgres_and_everything_in_a_bucket(postgres, tmp_path):
             "PROBATION_PUBLISHED_URL": "s3://acceptance/published",
             "PROBATION_PSEUDONYM_KEY": "postgres-test-key",
         }
-        done = subprocess.run(
-            ["make", "-s", "run"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=MATERIALIZE_TIMEOUT_SECONDS,
-        )
+        done = make_run(env)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "455/455 published cells" in done.stdout
         fs.invalidate_cache()
