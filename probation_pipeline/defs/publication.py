@@ -4,12 +4,13 @@ import dagster as dg
 import pandas as pd
 
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
-from probation_pipeline.publish.assemble import assemble_bundle
+from probation_pipeline.publish.assemble import PUBLISHED_FRAMES, assemble_bundle
 from probation_pipeline.publish.manifest import code_revision
 from probation_pipeline.publish.object_store import publish
 
 
 @dg.asset(
+    ins={name: dg.AssetIn() for name in PUBLISHED_FRAMES},
     group_name="publication",
     kinds={"html", "excel", "csv"},
     pool=WAREHOUSE_POOL,
@@ -20,31 +21,9 @@ from probation_pipeline.publish.object_store import publish
     "publish byte-identical data files under the same id.",
 )
 def publication(
-    context: dg.AssetExecutionContext,
-    data: ProbationData,
-    case_records: pd.DataFrame,
-    judgement_tables: pd.DataFrame,
-    ratings: pd.DataFrame,
-    model_steps: pd.DataFrame,
-    model_coefficients: pd.DataFrame,
-    model_summaries: pd.DataFrame,
-    row_accounting: pd.DataFrame,
-    quarantine: pd.DataFrame,
-    input_files: pd.DataFrame,
+    context: dg.AssetExecutionContext, data: ProbationData, **frames: pd.DataFrame
 ) -> pd.DataFrame:
-    bundle = assemble_bundle(
-        reference=data.reference(),
-        case_records=case_records,
-        judgement_tables=judgement_tables,
-        ratings=ratings,
-        model_steps=model_steps,
-        model_coefficients=model_coefficients,
-        model_summaries=model_summaries,
-        row_accounting=row_accounting,
-        quarantine=quarantine,
-        input_files=input_files,
-        code_revision=code_revision(),
-    )
+    bundle = assemble_bundle(data.reference(), frames, code_revision=code_revision())
     result = publish(bundle, data.paths.published)
     changes = result.changes
     context.add_output_metadata(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pandas as pd
@@ -51,22 +52,30 @@ def national_display(tables: pd.DataFrame, reference: Reference) -> pd.DataFrame
     return apply_disclosure_control(tables, replace(reference.disclosure, min_base=1))
 
 
+PUBLISHED_FRAMES: tuple[str, ...] = (
+    "case_records",
+    "judgement_tables",
+    "ratings",
+    "model_steps",
+    "model_coefficients",
+    "model_summaries",
+    "row_accounting",
+    "quarantine",
+    "input_files",
+)
+"""The pooled assets a publication is made from (the `publication` asset's inputs)."""
+
+
 def assemble_bundle(
-    *,
-    reference: Reference,
-    case_records: pd.DataFrame,
-    judgement_tables: pd.DataFrame,
-    ratings: pd.DataFrame,
-    model_steps: pd.DataFrame,
-    model_coefficients: pd.DataFrame,
-    model_summaries: pd.DataFrame,
-    row_accounting: pd.DataFrame,
-    quarantine: pd.DataFrame,
-    input_files: pd.DataFrame,
-    code_revision: str | None = None,
+    reference: Reference, frames: Mapping[str, pd.DataFrame], code_revision: str | None = None
 ) -> PublicationBundle:
-    """The bundle `publish_publication` writes, from the assets' frames."""
-    tables = national_display(judgement_tables, reference)
+    """The bundle `publish_publication` writes, from the frames named in PUBLISHED_FRAMES.
+
+    Raises KeyError naming a frame that `frames` lacks.
+    """
+    case_records, quarantine = frames["case_records"], frames["quarantine"]
+    row_accounting = frames["row_accounting"]
+    tables = national_display(frames["judgement_tables"], reference)
     layouts = {
         question: render_bulletin_layout(tables, question, "n_display", "pct_display")
         for question in reference.question_ids
@@ -81,15 +90,15 @@ def assemble_bundle(
             str(rule): int(count) for rule, count in quarantine.groupby("rule").size().items()
         },
     )
-    inputs = list_inputs(input_files)
+    inputs = list_inputs(frames["input_files"])
     return PublicationBundle(
         judgement_tables=tables,
         bulletin_layouts=layouts,
         # Area rows are sub-national tables: withheld and protected from the national rows.
-        ratings=apply_ratings_disclosure(ratings, reference.disclosure),
-        model_steps=model_steps,
-        model_coefficients=model_coefficients,
-        model_summaries=model_summaries,
+        ratings=apply_ratings_disclosure(frames["ratings"], reference.disclosure),
+        model_steps=frames["model_steps"],
+        model_coefficients=frames["model_coefficients"],
+        model_summaries=frames["model_summaries"],
         questions=reference.questions,
         headline=headline_counts(case_records),
         inputs=inputs,

@@ -18,6 +18,7 @@ import pandas as pd
 from probation_pipeline.digests import sha256_file
 from probation_pipeline.publish.spec import PublicationSpec
 from probation_pipeline.records.columns import PERSONAL_COLUMNS
+from probation_pipeline.stats.models import COEFFICIENT_STATISTICS
 
 
 class PublicationBundleError(ValueError):
@@ -49,16 +50,7 @@ MODEL_STEP_COLUMNS: tuple[str, ...] = (
     "df",
     "p_value",
 )
-MODEL_COEFFICIENT_COLUMNS: tuple[str, ...] = (
-    "question_id",
-    "term",
-    "estimate",
-    "std_error",
-    "odds_ratio",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-)
+MODEL_COEFFICIENT_COLUMNS: tuple[str, ...] = ("question_id", "term", *COEFFICIENT_STATISTICS)
 MODEL_SUMMARY_COLUMNS: tuple[str, ...] = (
     "question_id",
     "n_used",

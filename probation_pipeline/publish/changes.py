@@ -19,8 +19,9 @@ from probation_pipeline.publish.manifest import MANIFEST_NAME
 
 CHANGES_NAME = "changes.md"
 
-_CELL_KEY = ("question_id", "variable", "level", "provider")
-_CELL_VALUES = ("n", "yes", "pct_yes", "n_display", "pct_display")
+CELL_KEY = ("question_id", "variable", "level", "provider")
+CELL_VALUES = ("n", "yes", "pct_yes", "n_display", "pct_display")
+"""A table cell of `judgement_tables.csv` is keyed by CELL_KEY; a change of CELL_VALUES is listed."""
 _RATING_KEY_CANDIDATES = ("scope", "area", "provider", "key_area")
 _RATING_VALUES = ("band", "rating", "pct", "ci_lower", "ci_upper")
 
@@ -62,9 +63,7 @@ def describe_changes(
         "",
     ]
     inputs = _input_changes(previous_dir, current_inputs)
-    cells = _keyed_changes(
-        previous_dir, current_dir, "judgement_tables.csv", _CELL_KEY, _CELL_VALUES
-    )
+    cells = _keyed_changes(previous_dir, current_dir, "judgement_tables.csv", CELL_KEY, CELL_VALUES)
     ratings = _keyed_changes(
         previous_dir, current_dir, "ratings.csv", _RATING_KEY_CANDIDATES, _RATING_VALUES
     )
