@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from probation_pipeline.publish.bundle import InputFile
-from probation_pipeline.publish.changes import describe_changes
+from probation_pipeline.publish.changes import CELL_KEY, CELL_VALUES, describe_changes
 
 
 def _write(folder: Path, cells: list[tuple[str, str, str]], rating: str, selected: str) -> None:
@@ -21,17 +21,7 @@ def _write(folder: Path, cells: list[tuple[str, str, str]], rating: str, selecte
             ("barriers", "gender", "Female", "CRC", n, yes, pct, n, pct)
             for (n, yes, pct) in cells[1:]
         ],
-        columns=[
-            "question_id",
-            "variable",
-            "level",
-            "provider",
-            "n",
-            "yes",
-            "pct_yes",
-            "n_display",
-            "pct_display",
-        ],
+        columns=[*CELL_KEY, *CELL_VALUES],
     ).to_csv(folder / "judgement_tables.csv", index=False)
     pd.DataFrame(
         [("area", "london", "CRC", "overall", rating, "61.0")],

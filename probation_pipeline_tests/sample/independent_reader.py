@@ -12,6 +12,9 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+# The table variables' names are what the tables are keyed by, not a rule to re-implement.
+from probation_pipeline.reference import TABLE_VARIABLES
+
 V1_ANSWERS = {"1": True, "0": False, "": None}
 V2_ANSWERS = {"Yes": True, "No": False, "N/A": None, "": None}
 QUESTIONS = (
@@ -31,6 +34,39 @@ AGE_GROUPS = (
     (40, 49, "40-49"),
     (50, 200, "50+"),
 )
+# Row fields by their v2 header name; v1 headers are renamed to those first.
+FIELDS = {
+    "inspection_id": "inspection_id",
+    "case_ref": "case_ref",
+    "provider": "provider",
+    "sentence_type": "sentence_type",
+    "gender": "sex",
+    "ethnicity": "ethnicity",
+    "ogrs": "ogrs3_score",
+    "rosh": "rosh_level",
+    "mappa": "mappa_eligible",
+    "category": "mappa_category",
+}
+V1_NAMES = {
+    "Inspection": "inspection_id",
+    "Case Ref": "case_ref",
+    "Provider": "provider",
+    "Sentence Type": "sentence_type",
+    "Gender": "sex",
+    "Ethnicity": "ethnicity",
+    "OGRS3": "ogrs3_score",
+    "RoSH": "rosh_level",
+    "MAPPA Eligible": "mappa_eligible",
+    "MAPPA Category": "mappa_category",
+    "Fieldwork Start": "fieldwork_start",
+    "Sentence Date": "sentence_date",
+    "Q Diversity": "q_diversity",
+    "Q Desistance Pre": "q_desistance_pre",
+    "Q Desistance Post": "q_desistance_post",
+    "Q Harm Public": "q_harm_public",
+    "Q Harm Known Adults": "q_harm_known_adults",
+    "Q Harm Children": "q_harm_children",
+}
 ETHNIC = {"White": "White", "Mixed": "Mixed", "Asian": "Asian", "Black": "Black", "Other": "Other"}
 
 
@@ -57,46 +93,16 @@ def read_file(path: Path) -> tuple[str, list[dict]]:
     for line_text, values in zip(lines[1:], reader, strict=True):
         cell = dict(zip(header, values, strict=True))
         if v1:
-            get = {
-                "inspection_id": cell["Inspection"],
-                "case_ref": cell["Case Ref"],
-                "provider": cell["Provider"],
-                "sentence_type": cell["Sentence Type"],
-                "gender": cell["Gender"],
-                "ethnicity": cell["Ethnicity"],
-                "ogrs": cell["OGRS3"],
-                "rosh": cell["RoSH"],
-                "mappa": cell["MAPPA Eligible"],
-                "category": cell["MAPPA Category"],
-            }
-            fieldwork = _parse_date(cell["Fieldwork Start"], True)
-            sentenced = _parse_date(cell["Sentence Date"], True)
+            cell = {V1_NAMES.get(name, name): value for name, value in cell.items()}
+        get = {key: cell[name] for key, name in FIELDS.items()}
+        fieldwork = _parse_date(cell["fieldwork_start"], v1)
+        sentenced = _parse_date(cell["sentence_date"], v1)
+        if v1:
             age = int(cell["Age"]) if cell["Age"] else None
-            answers: dict[str, bool | None] = {"barriers": None}
-            names = {
-                "diversity": "Q Diversity",
-                "desistance_pre": "Q Desistance Pre",
-                "desistance_post": "Q Desistance Post",
-                "harm_public": "Q Harm Public",
-                "harm_known_adults": "Q Harm Known Adults",
-                "harm_children": "Q Harm Children",
+            answers = {
+                q: V1_ANSWERS[cell[f"q_{q}"]] if f"q_{q}" in cell else None for q in QUESTIONS
             }
-            answers.update({q: V1_ANSWERS[cell[name]] for q, name in names.items()})
         else:
-            get = {
-                "inspection_id": cell["inspection_id"],
-                "case_ref": cell["case_ref"],
-                "provider": cell["provider"],
-                "sentence_type": cell["sentence_type"],
-                "gender": cell["sex"],
-                "ethnicity": cell["ethnicity"],
-                "ogrs": cell["ogrs3_score"],
-                "rosh": cell["rosh_level"],
-                "mappa": cell["mappa_eligible"],
-                "category": cell["mappa_category"],
-            }
-            fieldwork = _parse_date(cell["fieldwork_start"], False)
-            sentenced = _parse_date(cell["sentence_date"], False)
             born = _parse_date(cell["date_of_birth"], False)
             age = _completed_years(born, sentenced) if born else None
             suffix = "_pre" if version == "v3" else ""
@@ -183,14 +189,6 @@ def kept_cases(raw: Path) -> tuple[list[dict], Counter]:
 def tabulate(cases: list[dict]) -> dict[tuple[str, str, str, str], tuple[int, int]]:
     """(question, variable, level, provider) -> (n, yes), providers All/CRC/NPS."""
     table: dict[tuple[str, str, str, str], list[int]] = {}
-    variables = (
-        "gender",
-        "age_group",
-        "ethnic_group",
-        "supervision_type",
-        "ogrs_band",
-        "rosh_level",
-    )
     for case in cases:
         for question in QUESTIONS:
             answer = case[question]
@@ -198,7 +196,7 @@ def tabulate(cases: list[dict]) -> dict[tuple[str, str, str, str], tuple[int, in
                 continue
             for provider in ("All", case["provider"]):
                 keys = [("all", "All cases")] + [
-                    (v, case[v]) for v in variables if case[v] is not None
+                    (v, case[v]) for v in TABLE_VARIABLES if case[v] is not None
                 ]
                 for variable, level in keys:
                     cell = table.setdefault((question, variable, level, provider), [0, 0])
