@@ -1,7 +1,7 @@
 """Typed frames: each stored frame's pandera model, checked by the function that produces it.
 
-A model (a `pandera.DataFrameModel` in the module that owns the frame) states the columns in
-their stored order, their dtypes and the rules that matter (`n >= yes >= 0`, shares in [0, 1]).
+A model (a `StoredFrame` in the module that owns the frame) states the columns in their stored
+order, their dtypes and the rules that matter (`n >= yes >= 0`, shares in [0, 1]).
 Producers build their frame with `dtypes(Model)` and return `check_frame(frame, Model)`; every
 other module takes the column list from `columns(Model)`. Checks are vectorised (no element-wise
 check), so validating a national run's frames costs a few column operations.
@@ -17,6 +17,18 @@ from pandera.config import ValidationDepth, config_context
 
 class FrameContractError(ValueError):
     """A frame breaks its model: names the frame, the column and the rule."""
+
+
+class StoredFrame(pa.DataFrameModel):
+    """Base of every stored frame's model: exactly its columns, in their stored order.
+
+    A subclass names its frame in its own `Config` (`name = "judgement_tables"`); pandera merges
+    that with this `Config`.
+    """
+
+    class Config:
+        strict = True
+        ordered = True
 
 
 def columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:

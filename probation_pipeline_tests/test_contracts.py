@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from probation_pipeline.contracts import FrameContractError, check_frame, columns
+from probation_pipeline.contracts import (
+    FrameContractError,
+    check_frame,
+    columns,
+    frame_name,
+)
 from probation_pipeline.ratings.rules import RatingSchema, rate_providers
 from probation_pipeline.records.accounting import (
     AccountingSchema,
@@ -50,6 +55,13 @@ STORED_COLUMNS = {
 @pytest.mark.parametrize("model", list(STORED_COLUMNS), ids=lambda model: model.__name__)
 def test_models_keep_the_stored_column_order(model) -> None:
     assert columns(model) == tuple(STORED_COLUMNS[model].split())
+
+
+@pytest.mark.parametrize("model", list(STORED_COLUMNS), ids=lambda model: model.__name__)
+def test_stored_frames_are_strict_and_ordered_under_their_own_name(model) -> None:
+    schema = model.to_schema()
+    assert (schema.strict, schema.ordered) == (True, True)
+    assert schema.name == frame_name(model) != model.__name__
 
 
 def _tables() -> pd.DataFrame:

@@ -11,10 +11,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from probation_pipeline.contracts import check_frame, columns, dtypes
+from probation_pipeline.contracts import StoredFrame, check_frame, columns, dtypes
 
 
-class QuarantineSchema(pa.DataFrameModel):
+class QuarantineSchema(StoredFrame):
     """A rejected raw row: where it came from and the rule(s) it broke, joined by `; `."""
 
     area: Series[pd.StringDtype] = pa.Field()
@@ -26,11 +26,9 @@ class QuarantineSchema(pa.DataFrameModel):
 
     class Config:
         name = "quarantine"
-        strict = True
-        ordered = True
 
 
-class AccountingSchema(pa.DataFrameModel):
+class AccountingSchema(StoredFrame):
     """Raw rows of an area and where they went; `raw_rows` is the sum of the four outcomes."""
 
     # Object, not string, dtype: the stored Parquet files have always had it.
@@ -43,8 +41,6 @@ class AccountingSchema(pa.DataFrameModel):
 
     class Config:
         name = "row_accounting"
-        strict = True
-        ordered = True
 
     @pa.dataframe_check(name="raw_rows_equal_the_outcomes")
     @classmethod

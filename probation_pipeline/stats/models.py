@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from probation_pipeline.contracts import check_frame, columns, dtypes
+from probation_pipeline.contracts import StoredFrame, check_frame, columns, dtypes
 from probation_pipeline.reference import PROVIDERS, TABLE_VARIABLES, Reference
 from probation_pipeline.stats.levels import with_table_levels
 from probation_pipeline.stats.stepwise import (
@@ -62,7 +62,7 @@ LIST_SEPARATOR = "; "
 WARNING_SEPARATOR = " | "
 
 
-class ModelStepSchema(pa.DataFrameModel):
+class ModelStepSchema(StoredFrame):
     """A step of a question's forward stepwise regression (`model_steps`)."""
 
     question_id: Series[pd.StringDtype] = pa.Field()
@@ -76,11 +76,9 @@ class ModelStepSchema(pa.DataFrameModel):
 
     class Config:
         name = "model_steps"
-        strict = True
-        ordered = True
 
 
-class ModelCoefficientSchema(pa.DataFrameModel):
+class ModelCoefficientSchema(StoredFrame):
     """A term of a question's final model (`model_coefficients`); `note` says why a term has no
     estimate ("" when it has one)."""
 
@@ -96,8 +94,6 @@ class ModelCoefficientSchema(pa.DataFrameModel):
 
     class Config:
         name = "model_coefficients"
-        strict = True
-        ordered = True
 
     @pa.dataframe_check(name="estimate_blank_only_with_a_note")
     @classmethod
@@ -105,7 +101,7 @@ class ModelCoefficientSchema(pa.DataFrameModel):
         return (frame["note"] == "").astype(bool) == frame["estimate"].notna()
 
 
-class ModelSummarySchema(pa.DataFrameModel):
+class ModelSummarySchema(StoredFrame):
     """One question's model (`model_summaries`): `selected` joined by LIST_SEPARATOR, `warnings`
     by WARNING_SEPARATOR."""
 
@@ -119,8 +115,6 @@ class ModelSummarySchema(pa.DataFrameModel):
 
     class Config:
         name = "model_summaries"
-        strict = True
-        ordered = True
 
 
 class UnknownLevelError(StepwiseInputError):
@@ -276,17 +270,9 @@ def summarise_result(result: StepwiseResult, labels: Mapping[str, str] = VARIABL
 
 
 def _steps_frame(results: Mapping[str, StepwiseResult]) -> pd.DataFrame:
+    # A Step's fields are the frame's columns after question_id.
     rows = [
-        {
-            "question_id": question,
-            "step": step.step,
-            "action": step.action,
-            "variable": step.variable,
-            "statistic": step.statistic,
-            "df": step.df,
-            "p_value": step.p_value,
-            "minus2_log_likelihood": step.minus2_log_likelihood,
-        }
+        {"question_id": question, **asdict(step)}
         for question, result in results.items()
         for step in result.steps
     ]
