@@ -7,7 +7,7 @@ import pytest
 
 from probation_pipeline.publish.data_files import DATA_FILE_STEMS
 from probation_pipeline.reference import Reference
-from probation_pipeline.sample.calibrated import expected_defects
+from probation_pipeline.sample.defects import expected_defects
 from probation_pipeline.stats.reproduction import compare_with_bulletin
 from probation_pipeline_tests.publish.browser import assert_readable, render
 from probation_pipeline_tests.publish.reader_tools import ods_cells, reader_problems, xlsx_cells
@@ -164,7 +164,7 @@ def test_a_silently_shifted_answer_is_caught_and_blocks_the_publication(tmp_path
     from probation_pipeline.definitions import build_definitions
     from probation_pipeline.materialize import materialize_all
     from probation_pipeline.paths import DataPaths
-    from probation_pipeline_tests.sample_pipeline import REPO
+    from probation_pipeline_tests.shipped import REPO
 
     monkeypatch.setenv("PROBATION_PSEUDONYM_KEY", "shift-test-key")
     root = tmp_path / "data"

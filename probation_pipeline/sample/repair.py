@@ -168,17 +168,29 @@ def _solve(
     return np.rint(result.x).astype(np.int64)
 
 
-def _with_slack(block: sparse.csr_matrix, target: np.ndarray, first_slack: int, total: int):
-    """Equality rows `block x + s+ - s- = target` with slack columns from `first_slack`."""
-    k = block.shape[0]
-    plus = sparse.csr_matrix(
-        (np.ones(k), (np.arange(k), first_slack + np.arange(k))), shape=(k, total)
-    )
-    minus = sparse.csr_matrix(
-        (-np.ones(k), (np.arange(k), first_slack + k + np.arange(k))), shape=(k, total)
-    )
-    padded = sparse.hstack([block, sparse.csr_matrix((k, total - block.shape[1]))], format="csr")
-    return padded + plus + minus, target, target
+def _append_counted(
+    rows: list, lower: list, upper: list, counted: list, first_slack: int, total: int
+) -> None:
+    """Append equality rows `block x + s+ - s- = target` for each (block, target) of `counted`.
+
+    Each row gets its own pair of slack columns, numbered from `first_slack` in `counted` order.
+    """
+    cursor = first_slack
+    for block, target in counted:
+        k = block.shape[0]
+        plus = sparse.csr_matrix(
+            (np.ones(k), (np.arange(k), cursor + np.arange(k))), shape=(k, total)
+        )
+        minus = sparse.csr_matrix(
+            (-np.ones(k), (np.arange(k), cursor + k + np.arange(k))), shape=(k, total)
+        )
+        padded = sparse.hstack(
+            [block, sparse.csr_matrix((k, total - block.shape[1]))], format="csr"
+        )
+        rows.append(padded + plus + minus)
+        lower.append(target)
+        upper.append(target)
+        cursor += 2 * k
 
 
 def repair_variable(
@@ -260,13 +272,7 @@ def repair_variable(
     rows.append(first)
     lower.append(blocks[0][1])
     upper.append(blocks[0][1])
-    cursor = n_x
-    for block, target in counted:
-        row, lo, hi = _with_slack(block, target, cursor, total)
-        rows.append(row)
-        lower.append(lo)
-        upper.append(hi)
-        cursor += 2 * block.shape[0]
+    _append_counted(rows, lower, upper, counted, n_x, total)
     cost = np.concatenate([change.ravel(), np.full(2 * n_counted, SLACK_COST)])
     # Forbidden levels are priced out rather than removed, to keep the indexing simple.
     cost[:n_x] += np.where(allowed.ravel(), 0.0, 1e6)
@@ -324,13 +330,7 @@ def repair_answers(
     rows.append(sparse.hstack([link, sparse.csr_matrix((m, total - 2 * m))], format="csr"))
     lower.append(np.full(m, -np.inf))
     upper.append(np.zeros(m))
-    cursor = 2 * m
-    for block, target in counted:
-        row, lo, hi = _with_slack(block, target, cursor, total)
-        rows.append(row)
-        lower.append(lo)
-        upper.append(hi)
-        cursor += 2 * block.shape[0]
+    _append_counted(rows, lower, upper, counted, 2 * m, total)
     tie_break = -0.05 * np.clip(yes_logit, -4, 4)
     cost = np.concatenate(
         [

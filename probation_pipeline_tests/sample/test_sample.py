@@ -21,14 +21,10 @@ from probation_pipeline.records.columns import (
     RECORD_COLUMNS,
     STRING_COLUMNS,
 )
-from probation_pipeline.reference import Reference
 from probation_pipeline.sample.__main__ import main
-from probation_pipeline.sample.calibrated import (
-    DEFAULT_SEED,
-    LATEST_INSPECTIONS,
-    expected_defects,
-)
+from probation_pipeline.sample.calibrated import DEFAULT_SEED, LATEST_INSPECTIONS
 from probation_pipeline.sample.cases import dates_of_birth, form_version_for
+from probation_pipeline.sample.defects import expected_defects
 from probation_pipeline.sample.margins import (
     TargetError,
     headline_targets,
@@ -38,10 +34,7 @@ from probation_pipeline.sample.margins import (
 )
 from probation_pipeline.sample.scale import scale_case_records, write_scale_sample
 from probation_pipeline_tests.sample.independent_reader import kept_cases, read_file, tabulate
-
-REPO = Path(__file__).resolve().parents[2]
-RAW = REPO / "data" / "raw"
-REFERENCE = Reference(REPO / "data" / "reference")
+from probation_pipeline_tests.shipped import RAW, REFERENCE
 
 
 @pytest.fixture(scope="module")
