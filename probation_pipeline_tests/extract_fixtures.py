@@ -7,9 +7,7 @@ from pathlib import Path
 
 from probation_pipeline.extracts.versions import V1, V2, V3
 from probation_pipeline.reference import Reference
-
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE_DIR = REPO / "data" / "reference"
+from probation_pipeline_tests.shipped import REFERENCE_DIR
 
 V2_DEFAULTS: dict[str, str] = {
     "provider": "CRC",

@@ -11,8 +11,7 @@ import dagster as dg
 from probation_pipeline.definitions import build_definitions
 from probation_pipeline.materialize import materialize_all
 from probation_pipeline.paths import DataPaths
-
-REPO = Path(__file__).resolve().parents[1]
+from probation_pipeline_tests.shipped import REPO
 
 
 @dataclass

@@ -24,8 +24,8 @@ from probation_pipeline.records.accounting import unaccounted_rows
 from probation_pipeline.reference import Reference
 from probation_pipeline.sample.scale import write_scale_sample
 from probation_pipeline_tests.publication_scan import non_finite_values
+from probation_pipeline_tests.shipped import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SHIPPED = tuple(sorted(p.name for p in (REPO / "data" / "raw").iterdir() if p.is_dir()))
 
 shipped_subsets = st.lists(st.sampled_from(SHIPPED), min_size=1, max_size=3, unique=True).map(

@@ -19,8 +19,8 @@ import pytest
 
 from probation_pipeline.locking import BUSY_EXIT_CODE, data_dir_lock
 from probation_pipeline_tests.output_digests import outputs
+from probation_pipeline_tests.shipped import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 AREAS = ("gwent", "kent")
 RUN_TIMEOUT = 600
 

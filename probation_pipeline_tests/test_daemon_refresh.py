@@ -25,8 +25,8 @@ import pytest
 
 from probation_pipeline.sample.scale import write_scale_sample
 from probation_pipeline_tests.deploy.servers import stop_process_group
+from probation_pipeline_tests.shipped import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NEW_AREA = "northumbria"
 PHASE_LIMIT_SECONDS = 240  # the bound of each wait; the goal (90 s) is asserted separately

@@ -6,34 +6,24 @@ from probation_pipeline.definitions import defs
 from probation_pipeline.defs.resources import WAREHOUSE_POOL
 
 AREA_OUTPUTS = {"area_cases", "area_quarantine", "area_accounting", "area_files"}
+POOLED_RECORDS = ("case_records", "quarantine", "row_accounting", "input_files")
+ANALYSIS_OUTPUTS = (
+    "judgement_tables",
+    "area_judgement_tables",
+    "model_steps",
+    "model_coefficients",
+    "model_summaries",
+    "ratings",
+    "area_ratings",
+)
 EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
     "raw_extracts": set(),
     **{key: {"raw_extracts"} for key in AREA_OUTPUTS},
-    **dict.fromkeys(("case_records", "quarantine", "row_accounting", "input_files"), AREA_OUTPUTS),
-    **{
-        key: {"case_records"}
-        for key in (
-            "judgement_tables",
-            "area_judgement_tables",
-            "model_steps",
-            "model_coefficients",
-            "model_summaries",
-            "ratings",
-            "area_ratings",
-        )
-    },
-    # Only pooled outputs of the same refresh: never raw_extracts, which an area run rewrites.
-    "publication": {
-        "case_records",
-        "judgement_tables",
-        "ratings",
-        "model_steps",
-        "model_coefficients",
-        "model_summaries",
-        "row_accounting",
-        "quarantine",
-        "input_files",
-    },
+    **dict.fromkeys(POOLED_RECORDS, AREA_OUTPUTS),
+    **{key: {"case_records"} for key in ANALYSIS_OUTPUTS},
+    # Every national output of the same refresh, and only those: never raw_extracts, which an
+    # area run rewrites, nor the per-area tables and ratings.
+    "publication": {*POOLED_RECORDS, *ANALYSIS_OUTPUTS} - {"area_judgement_tables", "area_ratings"},
 }
 EXPECTED_CHECKS = {
     ("model_summaries", "models_fit_cleanly"),

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from probation_pipeline_tests.extract_fixtures import REPO
 from probation_pipeline_tests.output_digests import outputs
+from probation_pipeline_tests.shipped import REPO
 
 FAST = "from probation_pipeline.materialize import main; raise SystemExit(main([]))"
 

@@ -16,8 +16,7 @@ from probation_pipeline.local_instance import (
     default_dagster_home,
     ensure_dagster_home,
 )
-
-REPO = Path(__file__).resolve().parents[1]
+from probation_pipeline_tests.shipped import REPO
 
 
 def test_default_home_gets_the_local_settings(tmp_path: Path) -> None:

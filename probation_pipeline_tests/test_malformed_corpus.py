@@ -40,11 +40,8 @@ from probation_pipeline.records.accounting import ACCOUNTING_COLUMNS, Quarantine
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pseudonym import Pseudonymiser
-from probation_pipeline.reference import Reference
+from probation_pipeline_tests.shipped import RAW, REFERENCE, REPO
 
-REPO = Path(__file__).resolve().parents[1]
-RAW = REPO / "data" / "raw"
-REFERENCE = Reference(REPO / "data" / "reference")
 PSEUDO = Pseudonymiser("corpus-key")
 FORMULA = '=HYPERLINK("http://example.invalid","x")'
 HTML = "<script>alert(1)</script>"

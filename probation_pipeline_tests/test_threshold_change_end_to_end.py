@@ -20,7 +20,7 @@ from probation_pipeline.definitions import build_definitions
 from probation_pipeline.materialize import materialize_all
 from probation_pipeline.paths import DataPaths
 from probation_pipeline_tests.publish.reader_tools import ods_cells, xlsx_cells
-from probation_pipeline_tests.sample_pipeline import REPO
+from probation_pipeline_tests.shipped import REPO
 
 pytestmark = pytest.mark.slow
 OLD_THRESHOLD = re.compile(r"(?<![\d.])80(?:\.0)?%|(?<![\d.])0\.80?(?![\d.])")

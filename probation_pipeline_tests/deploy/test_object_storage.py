@@ -108,7 +108,7 @@ def local_and_bucket_runs(s3, tmp_path_factory):
     from probation_pipeline.definitions import build_definitions
     from probation_pipeline.materialize import materialize_all
     from probation_pipeline.paths import DataPaths
-    from probation_pipeline_tests.sample_pipeline import REPO
+    from probation_pipeline_tests.shipped import REPO
 
     root = tmp_path_factory.mktemp("bucket")
     shutil.copytree(REPO / "data" / "raw", root / "raw")
@@ -175,7 +175,7 @@ def test_the_sensor_lists_raw_extracts_in_a_bucket_and_the_area_run_reads_them(s
     from probation_pipeline.defs.partitions import area_partitions
     from probation_pipeline.defs.resources import ProbationData
     from probation_pipeline.paths import DataPaths
-    from probation_pipeline_tests.sample_pipeline import REPO
+    from probation_pipeline_tests.shipped import REPO
 
     root = tmp_path / "data"
     shutil.copytree(REPO / "data" / "reference", root / "reference")

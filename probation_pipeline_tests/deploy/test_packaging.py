@@ -14,7 +14,7 @@ import tomllib
 import dagster as dg
 import yaml
 
-from probation_pipeline_tests.sample_pipeline import REPO
+from probation_pipeline_tests.shipped import REPO
 
 VALUES = yaml.safe_load((REPO / "deploy" / "helm" / "values.yaml").read_text())
 INSTANCE = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())

@@ -26,7 +26,7 @@ from probation_pipeline_tests.deploy.servers import (
     stop_process_group,
     wait_for,
 )
-from probation_pipeline_tests.sample_pipeline import REPO
+from probation_pipeline_tests.shipped import REPO
 
 pytestmark = pytest.mark.deploy
 

@@ -16,10 +16,8 @@ from probation_pipeline.extracts.errors import (
 from probation_pipeline.extracts.reader import list_extract_files, read_extract
 from probation_pipeline.extracts.versions import V1, V2, V3, diagnose_header
 from probation_pipeline.records.pseudonym import Pseudonymiser
-from probation_pipeline.reference import Reference
+from probation_pipeline_tests.shipped import REFERENCE, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = Reference(REPO / "data" / "reference")
 PSEUDO = Pseudonymiser("test-key")
 
 

@@ -12,7 +12,8 @@ from probation_pipeline.extracts.errors import ExtractError
 from probation_pipeline.extracts.reader import list_extract_files, read_extract
 from probation_pipeline.extracts.versions import V1, V2
 from probation_pipeline.records.pseudonym import Pseudonymiser
-from probation_pipeline_tests.extract_fixtures import REPO, v2_row
+from probation_pipeline_tests.extract_fixtures import v2_row
+from probation_pipeline_tests.shipped import REPO
 from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
 
 PSEUDO = Pseudonymiser("test-key")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,9 +15,8 @@ from probation_pipeline.publish.bundle import (
     RowAccounting,
 )
 from probation_pipeline.publish.spec import load_spec
-from probation_pipeline.reference import Reference
+from probation_pipeline_tests.shipped import REFERENCE
 
-REFERENCE = Reference(Path(__file__).resolve().parents[2] / "data" / "reference")
 SPEC = load_spec(REFERENCE)
 
 # (variable, level) rows of the fixture tables; a cut-down version of the bulletin's rows.

@@ -10,7 +10,7 @@ from probation_pipeline.publish.synthetic import (
     is_synthetic_sample,
     sample_list,
 )
-from probation_pipeline_tests.sample_pipeline import REPO
+from probation_pipeline_tests.shipped import REPO
 
 
 def test_the_list_names_every_shipped_sample_file_as_it_is() -> None:

@@ -18,6 +18,7 @@ from probation_pipeline.ratings.disclosure import (
 from probation_pipeline.ratings.rules import rate_providers
 from probation_pipeline.reference import DisclosureConfig, KeyArea, RatingsConfig
 from probation_pipeline.stats.disclosure import CONFIDENTIAL, NOT_AVAILABLE
+from probation_pipeline_tests.cells import only_row
 from probation_pipeline_tests.publish.conftest import REFERENCE, make_bundle
 
 # Two key areas of one question each, so each (area, provider, key area) count is set directly.
@@ -60,13 +61,7 @@ def full(counts: Counts, areas: tuple[str, ...] = ("a", "b", "c")) -> Counts:
 
 
 def cell(result: pd.DataFrame, area: str | None, provider: str, key_area: str) -> pd.Series:
-    where = (
-        (result["area"].isna() if area is None else result["area"].eq(area))
-        & result["provider"].eq(provider)
-        & result["key_area"].eq(key_area)
-    )
-    (position,) = result.index[where.fillna(False)]
-    return result.loc[position]
+    return only_row(result, area=area, provider=provider, key_area=key_area)
 
 
 def test_no_small_base_publishes_everything() -> None:

@@ -15,11 +15,10 @@ from probation_pipeline.records.columns import RECORD_COLUMNS
 from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.pseudonym import Pseudonymiser
 from probation_pipeline.records.schema import case_record_schema, record_domains
-from probation_pipeline.reference import Reference
-from probation_pipeline_tests.extract_fixtures import REFERENCE_DIR, v2_row, write_v2
+from probation_pipeline_tests.extract_fixtures import v2_row, write_v2
+from probation_pipeline_tests.shipped import REFERENCE
 
 PSEUDO = Pseudonymiser("test-key")
-REFERENCE = Reference(REFERENCE_DIR)
 INSPECTION = "gwent-2017-01"
 
 

@@ -14,12 +14,9 @@ from probation_pipeline.extracts.versions import form_version_names
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area, rule_counts
 from probation_pipeline.records.pseudonym import Pseudonymiser
-from probation_pipeline.reference import Reference
+from probation_pipeline_tests.shipped import RAW, REFERENCE, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = Reference(REPO / "data" / "reference")
 PSEUDO = Pseudonymiser("test-key")
-RAW = REPO / "data" / "raw"
 
 
 def _area(tmp_path: Path, area: str, edit=None):

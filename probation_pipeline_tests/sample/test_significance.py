@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from probation_pipeline.reference import TABLE_VARIABLES, Reference
+from probation_pipeline.reference import TABLE_VARIABLES
 from probation_pipeline.sample.model import Levels, draw_demographics
 from probation_pipeline.sample.significance import (
     findings_penalty,
@@ -16,8 +14,8 @@ from probation_pipeline.sample.significance import (
 )
 from probation_pipeline.sample.swaps import association_scores
 from probation_pipeline.stats.findings import published_directions
+from probation_pipeline_tests.shipped import REFERENCE
 
-REFERENCE = Reference(Path(__file__).resolve().parents[2] / "data" / "reference")
 QUESTIONS = ("q1", "q2")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,8 +13,7 @@ from probation_pipeline.records.columns import (
     STRING_COLUMNS,
 )
 from probation_pipeline.reference import Reference
-
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
+from probation_pipeline_tests.shipped import REFERENCE_DIR
 
 DEFAULTS: dict[str, Any] = {
     "area": "kent",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,6 @@ import statsmodels.api as sm
 
 from probation_pipeline.contracts import check_frame
 from probation_pipeline.records.columns import QUESTION_IDS
-from probation_pipeline.reference import Reference
 from probation_pipeline.stats.models import (
     COEFFICIENT_STATISTICS,
     DEFAULT_CANDIDATES,
@@ -25,8 +23,8 @@ from probation_pipeline.stats.models import (
     summarise_selection,
 )
 from probation_pipeline.stats.stepwise import CONSTANT, EmptyLevelWarning
+from probation_pipeline_tests.shipped import REFERENCE
 
-REFERENCE = Reference(Path(__file__).resolve().parents[2] / "data" / "reference")
 CANDIDATES = DEFAULT_CANDIDATES
 
 

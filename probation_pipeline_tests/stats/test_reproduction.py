@@ -14,6 +14,7 @@ from probation_pipeline.stats.reproduction import (
     expected_cells,
 )
 from probation_pipeline.stats.tables import judgement_tables
+from probation_pipeline_tests.cells import only_row
 from probation_pipeline_tests.stats.records_factory import REFERENCE_DIR, make_records, reference
 
 REF = reference()
@@ -28,14 +29,7 @@ def test_expected_cells_are_the_455_published_cells_with_errata() -> None:
     assert len(BULLETIN_AREAS) == 14
 
     def one(table: int, variable: str, level: str, provider: str) -> pd.Series:
-        rows = cells[
-            (cells["table"] == table)
-            & (cells["variable"] == variable)
-            & (cells["level"] == level)
-            & (cells["provider"] == provider)
-        ]
-        assert len(rows) == 1
-        return rows.iloc[0]
+        return only_row(cells, table=table, variable=variable, level=level, provider=provider)
 
     corrected = one(7, "age_group", "25-29", "All")
     assert (corrected["expected_n"], corrected["expected_yes"], corrected["erratum"]) == (

@@ -10,20 +10,14 @@ from probation_pipeline.stats.tables import (
     markdown_preview,
     render_bulletin_layout,
 )
+from probation_pipeline_tests.cells import only_row
 from probation_pipeline_tests.stats.records_factory import answers, make_records, reference
 
 REF = reference()
 
 
 def cell(table: pd.DataFrame, question: str, variable: str, level: str, provider: str) -> pd.Series:
-    rows = table[
-        (table["question_id"] == question)
-        & (table["variable"] == variable)
-        & (table["level"] == level)
-        & (table["provider"] == provider)
-    ]
-    assert len(rows) == 1
-    return rows.iloc[0]
+    return only_row(table, question_id=question, variable=variable, level=level, provider=provider)
 
 
 @pytest.fixture
