@@ -27,6 +27,7 @@ from probation_pipeline.local_instance import ensure_dagster_home
 from probation_pipeline.locking import BUSY_EXIT_CODE, DataDirBusy, data_dir_lock
 from probation_pipeline.paths import DataPaths
 from probation_pipeline.publish.object_store import read_store_latest
+from probation_pipeline.records.accounting import pooled_total
 from probation_pipeline.records.pseudonym import KEY_ENV
 from probation_pipeline.reference import Reference
 from probation_pipeline.storage import display, is_local, read_parquet
@@ -270,7 +271,7 @@ def summarise_outputs(paths: DataPaths) -> str:
     lines = [f"Warehouse:   {display(warehouse)}"]
     accounting = warehouse / "row_accounting.parquet"
     if accounting.exists():
-        total = read_parquet(accounting).set_index("area").loc["All areas"]
+        total = pooled_total(read_parquet(accounting))
         lines.append(
             f"Rows:        {total['raw_rows']} raw = {total['kept']} kept + {total['superseded']} "
             f"superseded + {total['exact_duplicates']} exact duplicates + "

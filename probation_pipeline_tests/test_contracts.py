@@ -13,9 +13,11 @@ from probation_pipeline.contracts import (
 )
 from probation_pipeline.ratings.rules import RatingSchema, rate_providers
 from probation_pipeline.records.accounting import (
+    ALL_AREAS,
     AccountingSchema,
     QuarantineSchema,
     account_rows,
+    pooled_total,
     with_total,
 )
 from probation_pipeline.stats.models import (
@@ -76,7 +78,22 @@ def test_producers_output_validates() -> None:
     accounting = with_total(
         account_rows("kent", 5, superseded=1, exact_duplicates=0, quarantined=1, kept=3)
     )
-    assert list(accounting["area"]) == ["kent", "All areas"]
+    assert list(accounting["area"]) == ["kent", ALL_AREAS]
+
+
+def test_the_pooled_accounting_row_is_labelled_all_areas() -> None:
+    # The label readers see in row_accounting.parquet; every module takes it from ALL_AREAS.
+    assert ALL_AREAS == "All areas"
+    accounting = with_total(
+        pd.concat(
+            [
+                account_rows("kent", 5, superseded=1, exact_duplicates=0, quarantined=1, kept=3),
+                account_rows("gwent", 2, superseded=0, exact_duplicates=1, quarantined=0, kept=1),
+            ]
+        )
+    )
+    assert list(accounting["area"]) == ["gwent", "kent", "All areas"]
+    assert pooled_total(accounting)[["raw_rows", "kept"]].tolist() == [7, 4]
 
 
 def test_a_missing_column_is_named_with_its_frame() -> None:

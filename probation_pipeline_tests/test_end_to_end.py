@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from probation_pipeline.publish.data_files import DATA_FILE_STEMS
+from probation_pipeline.records.accounting import ALL_AREAS
 from probation_pipeline.reference import Reference
 from probation_pipeline.sample.defects import expected_defects
 from probation_pipeline.stats.reproduction import compare_with_bulletin
@@ -99,7 +100,7 @@ def test_superseded_london_inspection_and_accounting(warehouse):
     assert london["superseded"] > 150
     records = warehouse("case_records")
     assert set(records.loc[records["area"] == "london", "inspection_id"]) == {"london-2017-10"}
-    total = accounting.loc["All areas"]
+    total = accounting.loc[ALL_AREAS]
     assert (
         total["raw_rows"] == total[["kept", "superseded", "exact_duplicates", "quarantined"]].sum()
     )
@@ -123,7 +124,7 @@ def test_every_defect_lands_in_quarantine_or_the_duplicate_count(warehouse):
         assert len(caught) == defect.rows, (defect, quarantine.to_string())
     quarantined_defects = sum(d.rows for d in defects if d.rule != "exact_duplicate")
     assert len(quarantine) == quarantined_defects
-    assert accounting.loc["All areas", "exact_duplicates"] == sum(
+    assert accounting.loc[ALL_AREAS, "exact_duplicates"] == sum(
         d.rows for d in defects if d.rule == "exact_duplicate"
     )
 

@@ -9,7 +9,7 @@ from probation_pipeline.defs.partitions import AREA_BACKFILL, area_partitions
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
 from probation_pipeline.extracts.versions import form_version_names
-from probation_pipeline.records.accounting import unaccounted_rows
+from probation_pipeline.records.accounting import ALL_AREAS, pooled_total, unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pooling import pool_area_cases
@@ -236,7 +236,7 @@ def row_accounting_closes(
     case_records: pd.DataFrame,
     quarantine: pd.DataFrame,
 ) -> dg.AssetCheckResult:
-    total = row_accounting[row_accounting["area"] == "All areas"].iloc[0]
+    total = pooled_total(row_accounting)
     raw_rows = int(input_files["rows"].sum())
     observed = {
         "raw rows read": raw_rows,
@@ -254,7 +254,7 @@ def row_accounting_closes(
     )
     not_closing = set(row_accounting.loc[unaccounted_rows(row_accounting) != 0, "area"])
     # Each area's raw rows are those of the files read for it, no more, no less.
-    accounted = row_accounting.set_index("area")["raw_rows"].drop("All areas")
+    accounted = row_accounting.set_index("area")["raw_rows"].drop(ALL_AREAS)
     read = input_files.groupby("area")["rows"].sum()
     differing = accounted.sub(read, fill_value=0)
     per_area_open = sorted(not_closing | set(differing.index[differing != 0]))

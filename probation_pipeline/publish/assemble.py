@@ -11,6 +11,7 @@ from probation_pipeline.publish.bundle import Headline, InputFile, PublicationBu
 from probation_pipeline.publish.spec import load_spec
 from probation_pipeline.publish.synthetic import is_synthetic_sample
 from probation_pipeline.ratings.disclosure import apply_ratings_disclosure
+from probation_pipeline.records.accounting import pooled_total
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.disclosure import apply_disclosure_control, disclosure_notes
 from probation_pipeline.stats.tables import render_bulletin_layout
@@ -80,7 +81,7 @@ def assemble_bundle(
         question: render_bulletin_layout(tables, question, "n_display", "pct_display")
         for question in reference.question_ids
     }
-    total = row_accounting[row_accounting["area"] == "All areas"].iloc[0]
+    total = pooled_total(row_accounting)
     accounting = RowAccounting(
         raw_rows=int(total["raw_rows"]),
         kept=int(total["kept"]),

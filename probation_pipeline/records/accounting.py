@@ -2,7 +2,7 @@
 
 The two stored frames of where rows went have their models here: `QuarantineSchema` (one row per
 rejected raw row, `area_quarantine` and `quarantine`) and `AccountingSchema` (per area, plus an
-`All areas` row in `row_accounting`).
+ALL_AREAS row in `row_accounting`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from probation_pipeline.contracts import StoredFrame, check_frame, columns, dtypes
+
+ALL_AREAS = "All areas"
+"""The `area` of `row_accounting`'s pooled row, the sum over the areas."""
 
 
 class QuarantineSchema(StoredFrame):
@@ -69,10 +72,15 @@ def unaccounted_rows(accounting: pd.DataFrame) -> pd.Series:
 
 
 def with_total(accounting: pd.DataFrame) -> pd.DataFrame:
-    """The per-area accounting sorted by area, with a final `All areas` row."""
+    """The per-area accounting sorted by area, with a final ALL_AREAS row."""
     rows = accounting.sort_values("area").reset_index(drop=True)
     total = rows[list(ACCOUNTING_COLUMNS[1:])].sum().to_frame().T
-    total.insert(0, "area", "All areas")
+    total.insert(0, "area", ALL_AREAS)
     return check_frame(
         pd.concat([rows, total], ignore_index=True).astype(_COUNTS), AccountingSchema
     )
+
+
+def pooled_total(accounting: pd.DataFrame) -> pd.Series:
+    """The ALL_AREAS row of a `with_total` frame (indexed by column, without `area`)."""
+    return accounting.set_index("area").loc[ALL_AREAS]
