@@ -22,13 +22,24 @@ class FrameContractError(ValueError):
 class StoredFrame(pa.DataFrameModel):
     """Base of every stored frame's model: exactly its columns, in their stored order.
 
-    A subclass names its frame in its own `Config` (`name = "judgement_tables"`); pandera merges
-    that with this `Config`.
+    A subclass names its frame in its class line, `class RatingSchema(StoredFrame,
+    frame="ratings")`: the name errors and metadata use (pandera's `Config.name`).
     """
 
     class Config:
         strict = True
         ordered = True
+
+    def __init_subclass__(cls, frame: str | None = None, **kwargs) -> None:
+        if frame is not None:
+            # Before pandera reads the subclass's Config: the name joins the inherited options.
+            cls.Config = type("Config", (cls.Config,), {"name": frame})
+        super().__init_subclass__(**kwargs)
+
+
+def at_most(frame: pd.DataFrame, low: str, high: str) -> pd.Series:
+    """A frame check: `low <= high` on every row where both are known."""
+    return (frame[low] <= frame[high]).fillna(True).astype(bool)
 
 
 def columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:

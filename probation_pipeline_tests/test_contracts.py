@@ -7,6 +7,7 @@ import pytest
 
 from probation_pipeline.contracts import (
     FrameContractError,
+    StoredFrame,
     check_frame,
     columns,
     frame_name,
@@ -62,6 +63,7 @@ def test_models_keep_the_stored_column_order(model) -> None:
 @pytest.mark.parametrize("model", list(STORED_COLUMNS), ids=lambda model: model.__name__)
 def test_stored_frames_are_strict_and_ordered_under_their_own_name(model) -> None:
     schema = model.to_schema()
+    assert issubclass(model, StoredFrame)
     assert (schema.strict, schema.ordered) == (True, True)
     assert schema.name == frame_name(model) != model.__name__
 

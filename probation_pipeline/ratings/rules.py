@@ -18,7 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from probation_pipeline.contracts import check_frame, columns, dtypes
+from probation_pipeline.contracts import StoredFrame, at_most, check_frame, columns, dtypes
 from probation_pipeline.reference import PROVIDERS, RatingBand, RatingsConfig
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
@@ -28,7 +28,7 @@ AREA_SCOPE = "area"
 NATIONAL_SCOPE = "national"
 
 
-class RatingSchema(pa.DataFrameModel):
+class RatingSchema(StoredFrame, frame="ratings"):
     """A key-area score or rating (`ratings`, `area_ratings`): see `rate_providers`."""
 
     scope: Series[pd.StringDtype] = pa.Field(isin=(AREA_SCOPE, NATIONAL_SCOPE))
@@ -45,15 +45,10 @@ class RatingSchema(pa.DataFrameModel):
     crosses_boundary: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     driven_by: Series[pd.StringDtype] = pa.Field(nullable=True)
 
-    class Config:
-        name = "ratings"
-        strict = True
-        ordered = True
-
     @pa.dataframe_check(name="sufficient_at_most_n")
     @classmethod
     def sufficient_at_most_n(cls, frame: pd.DataFrame) -> pd.Series:
-        return (frame["sufficient"] <= frame["n"]).fillna(True).astype(bool)
+        return at_most(frame, "sufficient", "n")
 
     @pa.dataframe_check(name="area_only_on_area_rows")
     @classmethod

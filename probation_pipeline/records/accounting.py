@@ -17,7 +17,7 @@ ALL_AREAS = "All areas"
 """The `area` of `row_accounting`'s pooled row, the sum over the areas."""
 
 
-class QuarantineSchema(StoredFrame):
+class QuarantineSchema(StoredFrame, frame="quarantine"):
     """A rejected raw row: where it came from and the rule(s) it broke, joined by `; `."""
 
     area: Series[pd.StringDtype] = pa.Field()
@@ -27,11 +27,8 @@ class QuarantineSchema(StoredFrame):
     case_id: Series[pd.StringDtype] = pa.Field(nullable=True)
     rule: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
 
-    class Config:
-        name = "quarantine"
 
-
-class AccountingSchema(StoredFrame):
+class AccountingSchema(StoredFrame, frame="row_accounting"):
     """Raw rows of an area and where they went; `raw_rows` is the sum of the four outcomes."""
 
     # Object, not string, dtype: the stored Parquet files have always had it.
@@ -41,9 +38,6 @@ class AccountingSchema(StoredFrame):
     exact_duplicates: Series[int] = pa.Field(ge=0)
     quarantined: Series[int] = pa.Field(ge=0)
     kept: Series[int] = pa.Field(ge=0)
-
-    class Config:
-        name = "row_accounting"
 
     @pa.dataframe_check(name="raw_rows_equal_the_outcomes")
     @classmethod

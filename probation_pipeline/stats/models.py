@@ -62,7 +62,7 @@ LIST_SEPARATOR = "; "
 WARNING_SEPARATOR = " | "
 
 
-class ModelStepSchema(StoredFrame):
+class ModelStepSchema(StoredFrame, frame="model_steps"):
     """A step of a question's forward stepwise regression (`model_steps`)."""
 
     question_id: Series[pd.StringDtype] = pa.Field()
@@ -74,11 +74,8 @@ class ModelStepSchema(StoredFrame):
     p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     minus2_log_likelihood: Series[float] = pa.Field(nullable=True, ge=0)
 
-    class Config:
-        name = "model_steps"
 
-
-class ModelCoefficientSchema(StoredFrame):
+class ModelCoefficientSchema(StoredFrame, frame="model_coefficients"):
     """A term of a question's final model (`model_coefficients`); `note` says why a term has no
     estimate ("" when it has one)."""
 
@@ -92,16 +89,13 @@ class ModelCoefficientSchema(StoredFrame):
     p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     note: Series[pd.StringDtype] = pa.Field()
 
-    class Config:
-        name = "model_coefficients"
-
     @pa.dataframe_check(name="estimate_blank_only_with_a_note")
     @classmethod
     def estimate_blank_only_with_a_note(cls, frame: pd.DataFrame) -> pd.Series:
         return (frame["note"] == "").astype(bool) == frame["estimate"].notna()
 
 
-class ModelSummarySchema(StoredFrame):
+class ModelSummarySchema(StoredFrame, frame="model_summaries"):
     """One question's model (`model_summaries`): `selected` joined by LIST_SEPARATOR, `warnings`
     by WARNING_SEPARATOR."""
 
@@ -112,9 +106,6 @@ class ModelSummarySchema(StoredFrame):
     selected: Series[pd.StringDtype] = pa.Field()
     summary_text: Series[pd.StringDtype] = pa.Field()
     warnings: Series[pd.StringDtype] = pa.Field()
-
-    class Config:
-        name = "model_summaries"
 
 
 class UnknownLevelError(StepwiseInputError):

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from probation_pipeline.contracts import check_frame, columns
+from probation_pipeline.contracts import StoredFrame, at_most, check_frame, columns
 from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, TABLE_VARIABLES, Reference
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.levels import with_table_levels
@@ -32,12 +32,7 @@ STRUCTURALLY_NOT_APPLICABLE: frozenset[tuple[str, str, str]] = frozenset(
 (DESIGN.md section 2; the case-record schema rejects such a case). Shown as not applicable, not 0."""
 
 
-def _at_most(frame: pd.DataFrame, low: str, high: str) -> pd.Series:
-    """low <= high where both are known."""
-    return (frame[low] <= frame[high]).fillna(True).astype(bool)
-
-
-class JudgementTableSchema(pa.DataFrameModel):
+class JudgementTableSchema(StoredFrame, frame="judgement_tables"):
     """One cell of Tables 1-7 (`judgement_tables`): see `judgement_tables` for the meanings."""
 
     question_id: Series[pd.StringDtype] = pa.Field()
@@ -51,20 +46,15 @@ class JudgementTableSchema(pa.DataFrameModel):
     ci_upper: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
     applicable: Series[pd.BooleanDtype] = pa.Field()
 
-    class Config:
-        name = "judgement_tables"
-        strict = True
-        ordered = True
-
     @pa.dataframe_check(name="yes_at_most_n")
     @classmethod
     def yes_at_most_n(cls, frame: pd.DataFrame) -> pd.Series:
-        return _at_most(frame, "yes", "n")
+        return at_most(frame, "yes", "n")
 
     @pa.dataframe_check(name="interval_contains_pct_yes")
     @classmethod
     def interval_contains_pct_yes(cls, frame: pd.DataFrame) -> pd.Series:
-        return _at_most(frame, "ci_lower", "pct_yes") & _at_most(frame, "pct_yes", "ci_upper")
+        return at_most(frame, "ci_lower", "pct_yes") & at_most(frame, "pct_yes", "ci_upper")
 
     @pa.dataframe_check(name="no_count_where_not_applicable")
     @classmethod
@@ -72,15 +62,12 @@ class JudgementTableSchema(pa.DataFrameModel):
         return frame["applicable"].fillna(False).astype(bool) | frame["n"].isna()
 
 
-class AreaJudgementTableSchema(JudgementTableSchema):
+class AreaJudgementTableSchema(JudgementTableSchema, frame="area_judgement_tables"):
     """Tables 1-7 of each area (`area_judgement_tables`): a cell of one area's table."""
 
     # Object, not string, dtype: the stored Parquet file has always had it. Missing only in the
     # empty grid of no records.
     area: Series[object] = pa.Field(nullable=True)
-
-    class Config:
-        name = "area_judgement_tables"
 
 
 TABLE_COLUMNS: tuple[str, ...] = columns(JudgementTableSchema)
