@@ -64,6 +64,17 @@ def cell(result: pd.DataFrame, area: str | None, provider: str, key_area: str) -
     return only_row(result, area=area, provider=provider, key_area=key_area)
 
 
+def disclosed_overall(
+    counts: Counts, provider: str, driven_by: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The ratings of `full(counts)` after disclosure control, and area a's overall row of
+    `provider`; first checks that `driven_by` drove that rating before disclosure."""
+    ratings = rated(full(counts))
+    assert cell(ratings, "a", provider, "overall")["driven_by"] == driven_by
+    result = apply_ratings_disclosure(ratings, DISCLOSURE)
+    return result, cell(result, "a", provider, "overall")
+
+
 def test_no_small_base_publishes_everything() -> None:
     ratings = rated(full({}))
     result = apply_ratings_disclosure(ratings, DISCLOSURE)
@@ -113,10 +124,11 @@ def test_two_withheld_cells_at_zero_percent_get_a_third() -> None:
 
 def test_overall_driven_by_a_withheld_key_area_is_withheld_with_its_driver() -> None:
     # Area a's CRC engagement (1 of 4) is the lowest key area, so it drives the overall rating.
-    ratings = rated(full({("a", "CRC", "engagement"): (4, 1), ("b", "CRC", "engagement"): (9, 6)}))
-    assert cell(ratings, "a", "CRC", "overall")["driven_by"] == "engagement"
-    result = apply_ratings_disclosure(ratings, DISCLOSURE)
-    overall = cell(result, "a", "CRC", "overall")
+    result, overall = disclosed_overall(
+        {("a", "CRC", "engagement"): (4, 1), ("b", "CRC", "engagement"): (9, 6)},
+        "CRC",
+        "engagement",
+    )
     assert (overall["suppression"], overall["pct_display"]) == ("primary", CONFIDENTIAL)
     assert all(pd.isna(overall[column]) for column in OVERALL_WITHHELD_COLUMNS)
     # Area b's overall is driven by a secondary cell: withheld too, as secondary.
@@ -127,10 +139,9 @@ def test_overall_driven_by_a_withheld_key_area_is_withheld_with_its_driver() -> 
 def test_overall_is_withheld_when_a_key_area_it_does_not_repeat_is() -> None:
     # 4 of 4 sufficient is above the driver (30 of 40): a visible overall row would say that the
     # withheld score is at least 75%, i.e. 4 of 4.
-    ratings = rated(full({("a", "NPS", "safety"): (4, 4), ("b", "NPS", "safety"): (6, 3)}))
-    assert cell(ratings, "a", "NPS", "overall")["driven_by"] == "engagement"
-    result = apply_ratings_disclosure(ratings, DISCLOSURE)
-    overall = cell(result, "a", "NPS", "overall")
+    result, overall = disclosed_overall(
+        {("a", "NPS", "safety"): (4, 4), ("b", "NPS", "safety"): (6, 3)}, "NPS", "engagement"
+    )
     assert (overall["suppression"], overall["pct_display"]) == ("secondary", CONFIDENTIAL)
     assert pd.isna(overall["driven_by"]) and pd.isna(overall["n"]) and pd.isna(overall["band"])
     assert not cell(result, "a", "NPS", "engagement")["withheld"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 # The table variables' names are what the tables are keyed by, not a rule to re-implement.
 from probation_pipeline.reference import TABLE_VARIABLES
+from probation_pipeline_tests.shipped import REFERENCE_DIR
 
 V1_ANSWERS = {"1": True, "0": False, "": None}
 V2_ANSWERS = {"Yes": True, "No": False, "N/A": None, "": None}
@@ -26,14 +27,12 @@ QUESTIONS = (
     "harm_known_adults",
     "harm_children",
 )
-AGE_GROUPS = (
-    (18, 20, "18-20"),
-    (21, 24, "21-24"),
-    (25, 29, "25-29"),
-    (30, 39, "30-39"),
-    (40, 49, "40-49"),
-    (50, 200, "50+"),
-)
+# The age bands are reference data (an input, not the code under check), read with the csv module.
+with (REFERENCE_DIR / "age_groups.csv").open(newline="") as bands:
+    AGE_GROUPS = tuple(
+        (int(band["min_age"]), int(band["max_age"] or 200), band["age_group"])
+        for band in csv.DictReader(bands)
+    )
 # Row fields by their v2 header name; v1 headers are renamed to those first.
 FIELDS = {
     "inspection_id": "inspection_id",
