@@ -38,8 +38,21 @@ class StoredFrame(pa.DataFrameModel):
 
 
 def at_most(frame: pd.DataFrame, low: str, high: str) -> pd.Series:
-    """A frame check: `low <= high` on every row where both are known."""
+    """Per row, `low <= high` where both are known (true where either is missing)."""
     return (frame[low] <= frame[high]).fillna(True).astype(bool)
+
+
+def at_most_check(low: str, high: str) -> classmethod:
+    """A model's frame check named `<low>_at_most_<high>`: `at_most(frame, low, high)`.
+
+    In a model: `yes_at_most_n = at_most_check("yes", "n")`.
+    """
+
+    def check(cls, frame: pd.DataFrame) -> pd.Series:
+        return at_most(frame, low, high)
+
+    check.__name__ = f"{low}_at_most_{high}"
+    return pa.dataframe_check(name=check.__name__)(classmethod(check))
 
 
 def columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from probation_pipeline.contracts import StoredFrame, at_most, check_frame, columns, dtypes
+from probation_pipeline.contracts import StoredFrame, at_most_check, check_frame, columns, dtypes
 from probation_pipeline.reference import PROVIDERS, RatingBand, RatingsConfig
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
@@ -45,10 +45,7 @@ class RatingSchema(StoredFrame, frame="ratings"):
     crosses_boundary: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     driven_by: Series[pd.StringDtype] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(name="sufficient_at_most_n")
-    @classmethod
-    def sufficient_at_most_n(cls, frame: pd.DataFrame) -> pd.Series:
-        return at_most(frame, "sufficient", "n")
+    sufficient_at_most_n = at_most_check("sufficient", "n")
 
     @pa.dataframe_check(name="area_only_on_area_rows")
     @classmethod

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from probation_pipeline.contracts import StoredFrame, at_most, check_frame, columns
+from probation_pipeline.contracts import StoredFrame, at_most, at_most_check, check_frame, columns
 from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, TABLE_VARIABLES, Reference
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.levels import with_table_levels
@@ -46,10 +46,7 @@ class JudgementTableSchema(StoredFrame, frame="judgement_tables"):
     ci_upper: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0, le=100)
     applicable: Series[pd.BooleanDtype] = pa.Field()
 
-    @pa.dataframe_check(name="yes_at_most_n")
-    @classmethod
-    def yes_at_most_n(cls, frame: pd.DataFrame) -> pd.Series:
-        return at_most(frame, "yes", "n")
+    yes_at_most_n = at_most_check("yes", "n")
 
     @pa.dataframe_check(name="interval_contains_pct_yes")
     @classmethod
