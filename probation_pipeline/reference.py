@@ -261,6 +261,15 @@ class Reference:
         return _read_csv(self.folder / "bulletin_tables.csv")
 
     @cached_property
+    def bulletin_question_ids(self) -> tuple[str, ...]:
+        """The questions of the bulletin's Tables 1-7 (bulletin_tables.csv), in table order: the
+        questions the reproduction checks and the calibrated sample know, whatever questions.csv
+        adds."""
+        tables = self.bulletin_tables
+        order = tables["table"].astype(int).sort_values(kind="stable").index
+        return tuple(dict.fromkeys(tables.loc[order, "question_id"]))
+
+    @cached_property
     def errata(self) -> pd.DataFrame:
         return _read_csv(self.folder / "errata.csv")
 

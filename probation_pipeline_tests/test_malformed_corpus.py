@@ -34,7 +34,7 @@ from probation_pipeline.extracts.reader import list_extract_files
 from probation_pipeline.extracts.versions import (
     FORM_VERSIONS,
     detect_form_version,
-    form_version_names,
+    registered_versions,
 )
 from probation_pipeline.records.accounting import ACCOUNTING_COLUMNS, QuarantineSchema
 from probation_pipeline.records.area import prepare_area_cases
@@ -368,7 +368,7 @@ def _run(tmp_path: Path, area: str, change: Callable[[Extract], None]):
         if errors:
             return target, errors, None, None
         raw = pd.concat([r.rows for r in reads], ignore_index=True)
-        result = prepare_area_cases(area, raw, REFERENCE, form_version_names())
+        result = prepare_area_cases(area, raw, REFERENCE, registered_versions())
         return target, errors, result, assess_area(area, raw, result, FitnessGate())
 
 

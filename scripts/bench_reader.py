@@ -18,8 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from probation_pipeline.extracts import parsing, reader
-from probation_pipeline.extracts.versions import ANSWER_COLUMNS, CANONICAL_RAW_COLUMNS
+from probation_pipeline.extracts.versions import CASE_RAW_COLUMNS, registered_versions
+from probation_pipeline.records.columns import answer_columns
 from probation_pipeline.records.pseudonym import Pseudonymiser
+from probation_pipeline.reference import Reference
+
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
+ANSWERS = answer_columns(Reference(REFERENCE).question_ids, registered_versions())
 
 
 def _iso_date(value: str | None, fmt: str) -> str | None:
@@ -44,7 +49,7 @@ def _adapt_row(file, version, line, values, pseudonymiser) -> dict[str, object]:
         canonical: (cleaned[i] if i < len(cleaned) and cleaned[i] else None)
         for i, canonical in enumerate(version.columns.values())
     }
-    record: dict[str, object] = {c: raw.get(c) for c in CANONICAL_RAW_COLUMNS}
+    record: dict[str, object] = {c: raw.get(c) for c in (*CASE_RAW_COLUMNS, *ANSWERS)}
     case_ref = record.pop("case_ref")
     if case_ref is None or not reader.CASE_REF_PATTERN.fullmatch(str(case_ref)):
         problems.append("case reference is not one capital letter and six digits")
@@ -59,7 +64,7 @@ def _adapt_row(file, version, line, values, pseudonymiser) -> dict[str, object]:
             )
         except (TypeError, ValueError):
             problems.append("date of birth or sentence date is not a date")
-    for column in ANSWER_COLUMNS:
+    for column in ANSWERS:
         answer = record[column]
         if answer is None or answer in version.not_applicable:
             record[column] = None
@@ -89,7 +94,7 @@ def row_by_row(path: Path, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
         for line, values in rows
         if any(v.strip() for v in values)
     ]
-    columns = list(reader.RAW_EXTRACT_COLUMNS)
+    columns = list(reader.raw_extract_columns(ANSWERS))
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame = frame.astype({c: "string" for c in columns if c != "source_line"})
     frame["source_line"] = frame["source_line"].astype("Int64")
@@ -97,7 +102,7 @@ def row_by_row(path: Path, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
 
 
 def column_wise(path: Path, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
-    return reader.read_extract(path, pseudonymiser).rows
+    return reader.read_extract(path, pseudonymiser, ANSWERS).rows
 
 
 def best(function, files, pseudonymiser, repeat) -> tuple[float, int]:

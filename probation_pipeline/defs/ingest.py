@@ -8,7 +8,9 @@ from probation_pipeline.defs.resources import ProbationData, PseudonymKey
 from probation_pipeline.extracts.arrivals import content_digest
 from probation_pipeline.extracts.contents import read_area_extracts
 from probation_pipeline.extracts.errors import ExtractError
-from probation_pipeline.extracts.reader import RAW_EXTRACT_COLUMNS, list_extract_files
+from probation_pipeline.extracts.reader import list_extract_files, raw_extract_columns
+from probation_pipeline.extracts.versions import registered_versions
+from probation_pipeline.records.columns import answer_columns
 
 SOURCE_SHA256 = "source_sha256"
 """Column added to every raw row: the SHA-256 of its file as read, so the publication's input
@@ -54,7 +56,8 @@ def _read_area(
     )
     frames = [r.rows.assign(**{SOURCE_SHA256: r.sha256}) for r in reads if not r.rows.empty]
     if not frames:
-        columns = (*RAW_EXTRACT_COLUMNS, SOURCE_SHA256)
+        answers = answer_columns(data.reference().question_ids, registered_versions())
+        columns = (*raw_extract_columns(answers), SOURCE_SHA256)
         return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
     return pd.concat(frames, ignore_index=True)
 

@@ -8,7 +8,7 @@ from probation_pipeline.defs.ingest import SOURCE_SHA256
 from probation_pipeline.defs.partitions import AREA_BACKFILL, area_partitions
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
-from probation_pipeline.extracts.versions import form_version_names
+from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import ALL_AREAS, pooled_total, unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area
@@ -42,7 +42,7 @@ def area_files(area: str, raw: pd.DataFrame) -> pd.DataFrame:
 
 def _prepare_area(context: dg.AssetExecutionContext, data: ProbationData, area, raw):
     rows = raw.drop(columns=[SOURCE_SHA256])
-    result = prepare_area_cases(area, rows, data.reference(), form_version_names())
+    result = prepare_area_cases(area, rows, data.reference(), registered_versions())
     gate = FitnessGate.load(data.paths.reference)
     unfit = assess_area(area, rows, result, gate)
     if unfit is not None:
@@ -203,7 +203,7 @@ def pooled_records(
 def case_records_match_schema(
     data: ProbationData, case_records: pd.DataFrame
 ) -> dg.AssetCheckResult:
-    schema = case_record_schema(record_domains(data.reference(), form_version_names()))
+    schema = case_record_schema(record_domains(data.reference(), registered_versions()))
     try:
         schema.validate(case_records, lazy=True)
     except pandera.errors.SchemaErrors as errors:

@@ -19,7 +19,8 @@ from probation_pipeline.extracts.errors import (
     ExtractError,
     UnreadableExtractError,
 )
-from probation_pipeline.extracts.versions import FORM_VERSIONS_BY_NAME
+from probation_pipeline.extracts.versions import form_version, registered_versions
+from probation_pipeline.records.columns import answer_columns
 
 if TYPE_CHECKING:
     from probation_pipeline.extracts.reader import ExtractFile, ExtractRead
@@ -72,12 +73,12 @@ def _values(series: pd.Series) -> str:
 
 
 def check_extract_rows(
-    path: Path | str, rows: pd.DataFrame, form_version: str, area_name: str | None
+    path: Path | str, rows: pd.DataFrame, form_version_name: str, area_name: str | None
 ) -> None:
     """Raise ExtractContentError when the file's rows as a whole are wrong.
 
-    `rows` are the reader's rows of the file (RAW_EXTRACT_COLUMNS) in form version
-    `form_version`; `area_name` is the folder's police force area as pcc_areas.csv spells it
+    `rows` are the reader's rows of the file (`raw_extract_columns`) in form version
+    `form_version_name`; `area_name` is the folder's police force area as pcc_areas.csv spells it
     (None when the folder is not a known area: the check of `pcc_area` is then skipped).
     Checks in order: no case rows; a repeated header row; `inspection_id` values other than the
     file name; `pcc_area` values other than the folder's area. Blank values are not
@@ -85,7 +86,7 @@ def check_extract_rows(
     """
     if rows.empty:
         raise ExtractContentError(path, 1, "header only: the file has no case rows")
-    header = FORM_VERSIONS_BY_NAME[form_version].columns
+    header = form_version(form_version_name).columns
     names = {canonical: name for name, canonical in header.items()}
     repeated = rows["inspection_id"].eq(names["inspection_id"]).fillna(False) & rows["pcc_area"].eq(
         names["pcc_area"]
@@ -140,17 +141,19 @@ def read_area_extracts(
 ) -> tuple[list[ExtractRead], list[ExtractError]]:
     """Read and check every file of one area: the reads, and one error per failed file.
 
-    Every file is tried, so one run names every bad file of the area.
+    Every file is tried, so one run names every bad file of the area. The reads' judgement columns
+    are the questions of `reference` and their stages the registered versions carry.
     """
     names = dict(
         zip(reference.pcc_areas["area_slug"], reference.pcc_areas["pcc_area"], strict=True)
     )
     from probation_pipeline.extracts.reader import read_extract  # the reader calls this module
 
+    answers = answer_columns(reference.question_ids, registered_versions())
     reads, errors = [], []
     for file in files:
         try:
-            read = read_extract(file.path, pseudonymiser)
+            read = read_extract(file.path, pseudonymiser, answers)
             check_extract_rows(file.path, read.rows, read.form_version, names.get(file.area))
         except ExtractError as error:
             errors.append(error)

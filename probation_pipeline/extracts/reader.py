@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,7 @@ from probation_pipeline.extracts.errors import (
 )
 from probation_pipeline.extracts.parsing import ParsedRows, parse_rows
 from probation_pipeline.extracts.versions import (
-    ANSWER_COLUMNS,
-    CANONICAL_RAW_COLUMNS,
+    CASE_RAW_COLUMNS,
     FormVersion,
     detect_form_version,
     diagnose_header,
@@ -38,8 +38,9 @@ CASE_REF_PATTERN = re.compile(r"[A-Z][0-9]{6}")
 INSPECTION_ID_PATTERN = re.compile(r"(?P<area>[a-z]+(?:-[a-z]+)*)-(?P<year>\d{4})-(?P<month>\d{2})")
 IGNORED_SUFFIXES = (".part", ".tmp")
 
-# Columns of a raw extract frame, after the reader (all strings except where noted).
-RAW_EXTRACT_COLUMNS: tuple[str, ...] = (
+# Columns of a raw extract frame, after the reader (all strings except where noted), before the
+# judgements (`raw_extract_columns`).
+RAW_CASE_COLUMNS: tuple[str, ...] = (
     "area",
     "source_file",
     "source_line",  # Int64: physical line of the row in its file (the header is line 1)
@@ -47,8 +48,14 @@ RAW_EXTRACT_COLUMNS: tuple[str, ...] = (
     "row_fingerprint",
     "case_id",
     "read_problem",  # why the reader could not take a field at face value, else <NA>
-    *(c for c in CANONICAL_RAW_COLUMNS if c not in ("case_ref", "date_of_birth")),
+    *(c for c in CASE_RAW_COLUMNS if c not in ("case_ref", "date_of_birth")),
 )
+
+
+def raw_extract_columns(answers: Sequence[str]) -> tuple[str, ...]:
+    """The columns of a raw extract frame whose judgement columns are `answers`
+    (`records.columns.answer_columns`): Yes, No or <NA> (no judgement) as strings."""
+    return (*RAW_CASE_COLUMNS, *answers)
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class ExtractRead:
     file: ExtractFile
     form_version: str
     sha256: str
-    rows: pd.DataFrame  # RAW_EXTRACT_COLUMNS
+    rows: pd.DataFrame  # raw_extract_columns(answers)
 
 
 def is_ignored_name(name: str) -> bool:
@@ -119,9 +126,11 @@ def list_extract_files(raw_dir: Path, area: str | None = None) -> list[ExtractFi
     return files
 
 
-def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
-    """Read one extract file of any known form version into RAW_EXTRACT_COLUMNS.
+def read_extract(path: Path, pseudonymiser: Pseudonymiser, answers: Sequence[str]) -> ExtractRead:
+    """Read one extract file of any known form version into `raw_extract_columns(answers)`.
 
+    `answers` are the judgement columns of every extract (`records.columns.answer_columns` of the
+    questions and the registered versions); those the file's version does not ask are blank.
     Rows that cannot be taken at face value (wrong number of fields, malformed case reference or
     date of birth) are kept with `read_problem` set, so that validation quarantines them and no
     row is lost. Raises UnreadableExtractError (not text, broken CSV, no header) or
@@ -135,7 +144,7 @@ def read_extract(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
     version = detect_form_version(tuple(parsed.header))
     if version is None:
         raise UnknownFormVersionError(path, 1, diagnose_header(tuple(parsed.header)).describe())
-    frame = _adapt_rows(file, version, parsed, pseudonymiser)
+    frame = _adapt_rows(file, version, parsed, pseudonymiser, tuple(answers))
     return ExtractRead(file=file, form_version=version.name, sha256=sha256, rows=frame)
 
 
@@ -196,9 +205,13 @@ def _completed_years(born: pd.Series, on: pd.Series) -> np.ndarray:
 
 
 def _adapt_rows(
-    file: ExtractFile, version: FormVersion, parsed: ParsedRows, pseudonymiser: Pseudonymiser
+    file: ExtractFile,
+    version: FormVersion,
+    parsed: ParsedRows,
+    pseudonymiser: Pseudonymiser,
+    answers: tuple[str, ...],
 ) -> pd.DataFrame:
-    """The file's rows in RAW_EXTRACT_COLUMNS (the reader's hot path).
+    """The file's rows in `raw_extract_columns(answers)` (the reader's hot path).
 
     Each column is handled as its distinct values: stripping, dates, answers and pseudonyms cost
     one evaluation per distinct value, then every row takes its value by code.
@@ -208,7 +221,7 @@ def _adapt_rows(
     fields = dict(zip(version.columns.values(), parsed.fields, strict=True))
     raw = {
         column: _Coded.stripped(fields[column]) if column in fields else _Coded.blank(n)
-        for column in CANONICAL_RAW_COLUMNS
+        for column in (*CASE_RAW_COLUMNS, *answers)
     }
 
     width = len(version.header)
@@ -247,7 +260,7 @@ def _adapt_rows(
         )
     raw["age"] = _Coded(np.arange(n), age)
 
-    for column in ANSWER_COLUMNS:
+    for column in answers:
         # An unknown spelling stays as it is, so that validation names it.
         raw[column] = raw[column].remapped(
             np.array(
@@ -275,10 +288,11 @@ def _adapt_rows(
         "case_id": pd.Series(arrow_strings(case_ids.take(pa.array(case_ref.codes))), index=index),
         "read_problem": join_problems(problems, index),
     }
-    for column in RAW_EXTRACT_COLUMNS:
+    names = raw_extract_columns(answers)
+    for column in names:
         if column not in columns:
             columns[column] = raw[column].series(index)
-    return pd.DataFrame(columns, index=index)[list(RAW_EXTRACT_COLUMNS)]
+    return pd.DataFrame(columns, index=index)[list(names)]
 
 
 def _constant(value: str, index: pd.Index) -> pd.Series:

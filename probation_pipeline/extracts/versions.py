@@ -3,17 +3,19 @@
 Each version is one `FormVersion` entry: its exact header row, how its columns map to the canonical
 raw columns, its date format and how it spells answers. The reader recognises a file's version from
 its header alone. Adding a fourth version means adding one entry to `FORM_VERSIONS`.
+
+A version's columns are the case fields of `CASE_RAW_COLUMNS` and its judgements: the questions of
+`questions.csv` it asks, and further stages of them (v3's `harm_public_post`). A new question needs
+its row in `questions.csv` and a version that maps a column to its `question_id`, nothing else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from probation_pipeline.records.columns import ANSWER_COLUMNS
-
-# Canonical raw columns every adapter produces (strings; <NA> = blank). Personal fields
-# (case_ref, date_of_birth) are consumed by the reader and never leave it.
-CANONICAL_RAW_COLUMNS: tuple[str, ...] = (
+# Canonical raw columns of the case every adapter produces (strings; <NA> = blank); the judgements
+# follow them. Personal fields (case_ref, date_of_birth) are consumed by the reader and never leave it.
+CASE_RAW_COLUMNS: tuple[str, ...] = (
     "inspection_id",
     "pcc_area",
     "fieldwork_start",
@@ -30,7 +32,6 @@ CANONICAL_RAW_COLUMNS: tuple[str, ...] = (
     "rosh_level",
     "mappa_eligible",
     "mappa_category",
-    *ANSWER_COLUMNS,
 )
 
 
@@ -40,7 +41,8 @@ class FormVersion:
 
     `columns` maps each header of the file, in file order, to a canonical raw column. `answers`
     maps the file's answer spellings to Yes/No; any other non-blank answer is a domain error, and
-    spellings in `not_applicable` count as no judgement.
+    spellings in `not_applicable` count as no judgement. Every canonical column that is not a
+    case field (`CASE_RAW_COLUMNS`) is a judgement (`answer_columns`).
     """
 
     name: str
@@ -62,6 +64,11 @@ class FormVersion:
     @property
     def header(self) -> tuple[str, ...]:
         return tuple(self.columns)
+
+    @property
+    def answer_columns(self) -> tuple[str, ...]:
+        """The judgements this version carries (canonical names, in file order)."""
+        return tuple(c for c in self.columns.values() if c not in CASE_RAW_COLUMNS)
 
 
 _V2_COMMON: dict[str, str] = {
@@ -149,14 +156,20 @@ V3 = FormVersion(
 )
 
 FORM_VERSIONS: tuple[FormVersion, ...] = (V1, V2, V3)
+"""The registry. Read it at call time (`registered_versions`), never copy it at import."""
 
 
-FORM_VERSIONS_BY_NAME: dict[str, FormVersion] = {v.name: v for v in FORM_VERSIONS}
+def registered_versions() -> tuple[FormVersion, ...]:
+    """The registered versions, oldest first."""
+    return FORM_VERSIONS
 
 
-def form_version_names() -> tuple[str, ...]:
-    """The names of the registered versions: the allowed `form_version` values of a record."""
-    return tuple(version.name for version in FORM_VERSIONS)
+def form_version(name: str) -> FormVersion:
+    """The registered version called `name` (KeyError if none is)."""
+    for version in FORM_VERSIONS:
+        if version.name == name:
+            return version
+    raise KeyError(name)
 
 
 def detect_form_version(header: tuple[str, ...]) -> FormVersion | None:

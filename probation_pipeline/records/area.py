@@ -9,7 +9,7 @@ import pandas as pd
 
 from probation_pipeline.records.accounting import account_rows
 from probation_pipeline.records.canonical import type_raw_rows
-from probation_pipeline.records.columns import RECORD_COLUMNS
+from probation_pipeline.records.columns import FormLayout
 from probation_pipeline.records.dedup import (
     CONFLICTING_DUPLICATE,
     drop_exact_duplicates,
@@ -23,7 +23,7 @@ from probation_pipeline.reference import Reference
 
 @dataclass(frozen=True)
 class AreaCases:
-    """Kept cases (RECORD_COLUMNS), quarantined rows (QuarantineSchema), one accounting row."""
+    """Kept cases (`RecordDomains.columns`), quarantined rows (QuarantineSchema), one accounting row."""
 
     cases: pd.DataFrame
     quarantine: pd.DataFrame
@@ -31,22 +31,24 @@ class AreaCases:
 
 
 def prepare_area_cases(
-    area: str, raw: pd.DataFrame, reference: Reference, form_versions: Collection[str]
+    area: str, raw: pd.DataFrame, reference: Reference, form_versions: Collection[FormLayout]
 ) -> AreaCases:
     """Latest inspection only, exact duplicates once, conflicts and rule-breakers quarantined.
 
-    `raw` holds every row the reader produced for the area's files (RAW_EXTRACT_COLUMNS);
-    `form_versions` names the versions the reader knows (`extracts.versions.form_version_names`).
+    `raw` holds every row the reader produced for the area's files (`raw_extract_columns`);
+    `form_versions` are the versions the reader knows (`extracts.versions.registered_versions()`):
+    their names and judgements, with the questions of `reference`, make the record's columns.
     """
     raw = raw.reset_index(drop=True)
     latest, superseded = supersede_earlier_inspections(raw)
     unique, duplicates = drop_exact_duplicates(latest)
     single, conflicts = split_conflicting_duplicates(unique)
 
-    typed = type_raw_rows(single, reference)
-    broken = rules_broken(typed, ingested_case_schema(record_domains(reference, form_versions)))
+    domains = record_domains(reference, form_versions)
+    typed = type_raw_rows(single, reference, domains.answers)
+    broken = rules_broken(typed, ingested_case_schema(domains))
     failing = typed.index.isin(broken.index)
-    cases = typed.loc[~failing, list(RECORD_COLUMNS)].reset_index(drop=True)
+    cases = typed.loc[~failing, list(domains.columns)].reset_index(drop=True)
     quarantine = pd.concat(
         [
             quarantine_rows(conflicts, CONFLICTING_DUPLICATE),

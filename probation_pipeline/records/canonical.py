@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-from probation_pipeline.records.columns import ANSWER_COLUMNS, RECORD_COLUMNS
+from probation_pipeline.records.columns import record_columns
 from probation_pipeline.records.distinct import per_distinct
 from probation_pipeline.records.problems import join_flags
 from probation_pipeline.reference import Reference
@@ -71,8 +73,10 @@ def _bucket(values: pd.Series, labels: pd.Series, floors: pd.Series) -> pd.Serie
     return result
 
 
-def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+def type_raw_rows(raw: pd.DataFrame, reference: Reference, answers: Sequence[str]) -> pd.DataFrame:
     """Typed ingestion rows (IngestedCaseSchema columns) from a raw extract frame.
+
+    `answers` are the judgement columns (`RecordDomains.answers`), Yes/No/<NA> strings in `raw`.
 
     Values that do not parse (a score that is not a number, an answer that is not Yes/No, an
     unknown ethnicity label) become <NA> and are named in `value_problem`, so that validation
@@ -111,7 +115,7 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out["mappa_category"], problems["mappa_category is not a whole number"] = _whole_numbers(
         raw["mappa_category"]
     )
-    for column in ANSWER_COLUMNS:
+    for column in answers:
         out[column], problems[f"{column} answer is not Yes/No/not applicable"] = _yes_no(
             raw[column]
         )
@@ -137,7 +141,7 @@ def type_raw_rows(raw: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out["value_problem"] = join_flags(
         ((problems[message], message) for message in problems.columns), problems.index
     )
-    return out[[*RECORD_COLUMNS, *INGEST_ONLY_COLUMNS]]
+    return out[[*record_columns(answers), *INGEST_ONLY_COLUMNS]]
 
 
 def expected_provider_names(raw: pd.DataFrame, reference: Reference) -> pd.Series:

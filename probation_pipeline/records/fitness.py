@@ -100,7 +100,7 @@ def rule_counts(quarantine: pd.DataFrame) -> Counter[str]:
 def assess_area(area: str, raw: pd.DataFrame, result: AreaCases, gate: FitnessGate) -> Unfit | None:
     """None when the area's latest inspection is fit to publish, else why not.
 
-    `raw` are the area's raw rows (RAW_EXTRACT_COLUMNS), `result` what `prepare_area_cases` made
+    `raw` are the area's raw rows (`raw_extract_columns`), `result` what `prepare_area_cases` made
     of them. The share lost is quarantined rows over the rows of the latest inspection (exact
     duplicates are not lost: they are counted once).
     """

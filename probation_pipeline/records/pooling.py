@@ -13,7 +13,7 @@ from probation_pipeline.records.validation import quarantine_rows
 
 @dataclass(frozen=True)
 class PooledCases:
-    records: pd.DataFrame  # RECORD_COLUMNS, sorted by area, inspection, source line
+    records: pd.DataFrame  # RecordDomains.columns, sorted by area, inspection, source line
     quarantine: pd.DataFrame  # QuarantineSchema, area quarantines plus cross-area cases
     accounting: pd.DataFrame  # AccountingSchema per area, plus an `All areas` row
 

@@ -16,6 +16,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from probation_pipeline.records.columns import (
+    CASE_COLUMNS,
+    FormLayout,
+    answer_columns,
+    record_columns,
+)
 from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, Reference
 
 GENDERS = ["Male", "Female"]
@@ -23,11 +29,15 @@ GENDERS = ["Male", "Female"]
 
 @dataclass(frozen=True)
 class RecordDomains:
-    """The allowed values of the coded columns and the OGRS band floors, from reference data.
+    """The judgement columns, the allowed values of the coded columns and the OGRS band floors,
+    from reference data and the form versions.
 
     Built by `record_domains`: nothing here is a literal, so adding a form version (to
-    `extracts/versions.py`), an age group or an ethnic group changes the schema with it.
+    `extracts/versions.py`), a question, an age group or an ethnic group changes the schema with it.
     """
+
+    answers: tuple[str, ...]
+    """The judgement columns (`records.columns.answer_columns`): questions, then their stages."""
 
     allowed: tuple[tuple[str, tuple[str, ...]], ...]
     """(column, allowed values) for each coded column."""
@@ -36,16 +46,24 @@ class RecordDomains:
     high_rosh_levels: tuple[str, ...]
     """RoSH levels merged into High/Very high (rosh_levels.csv): CRCs never hold them."""
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of a stored case record, in order."""
+        return record_columns(self.answers)
 
-def record_domains(reference: Reference, form_versions: Collection[str]) -> RecordDomains:
-    """The domains of a case record: form versions as the reader knows them (`FORM_VERSIONS`),
-    the rest from `reference` (supervision_types, age_groups, ethnicity, OGRS and RoSH files)."""
+
+def record_domains(reference: Reference, form_versions: Collection[FormLayout]) -> RecordDomains:
+    """The domains of a case record: form versions as the reader knows them
+    (`extracts.versions.registered_versions()`), their names and the judgements they carry; the
+    questions and the rest from `reference` (questions, supervision_types, age_groups, ethnicity,
+    OGRS and RoSH files). Raises UnknownJudgementError for a version's judgement that is no
+    question of questions.csv (nor a stage of one)."""
     supervision = reference.supervision_types
     bands = reference.ogrs_bands
     rosh = reference.rosh_levels
     ethnic_groups = [group for group in reference.ethnic_groups.values() if group is not None]
     allowed = {
-        "form_version": tuple(form_versions),
+        "form_version": tuple(version.name for version in form_versions),
         "provider": PROVIDERS,
         "supervision_type": tuple(dict.fromkeys(supervision.values())),
         "sentence_type": tuple(supervision),
@@ -58,6 +76,7 @@ def record_domains(reference: Reference, form_versions: Collection[str]) -> Reco
         zip(bands["ogrs_band"], bands["min_score"].astype(int), strict=True), key=lambda b: b[1]
     )
     return RecordDomains(
+        answers=answer_columns(reference.question_ids, form_versions),
         allowed=tuple(allowed.items()),
         ogrs_band_floors=tuple((str(band), int(floor)) for band, floor in floors),
         high_rosh_levels=tuple(rosh.loc[rosh["table_level"] == MERGED_HIGH, "rosh_level"]),
@@ -74,8 +93,9 @@ def _band_for_score(score: pd.Series, floors: tuple[tuple[str, int], ...]) -> pd
 class CaseRecordSchema(pa.DataFrameModel):
     """One kept case: the analysis dataset's row (DESIGN.md sections 5 and 11).
 
-    The columns, types and the rules that need no reference data. The whole contract, with the
-    domains and the rules that need them, is `case_record_schema(domains)`.
+    The columns, types and the rules that need no reference data. The judgement columns (nullable
+    booleans, one per question and stage) and the domains come from the reference data and the
+    form versions: the whole contract is `case_record_schema(domains)`.
     """
 
     case_id: Series[pd.StringDtype] = pa.Field(nullable=False, str_matches=r"^[0-9a-f]{20}$")
@@ -96,16 +116,6 @@ class CaseRecordSchema(pa.DataFrameModel):
     rosh_level: Series[pd.StringDtype] = pa.Field(nullable=True)
     mappa_eligible: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     mappa_category: Series[pd.Int64Dtype] = pa.Field(nullable=True, isin=[1, 2, 3])
-    barriers: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    diversity: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    desistance_pre: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    desistance_post: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    harm_public: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    harm_known_adults: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    harm_children: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    harm_public_post: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    harm_known_adults_post: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    harm_children_post: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     source_file: Series[pd.StringDtype] = pa.Field(nullable=False)
     source_line: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=2)
 
@@ -201,6 +211,17 @@ def _domain_checks(domains: RecordDomains) -> tuple[dict, list[pa.Check]]:
 def _with_domains(model: type[pa.DataFrameModel], domains: RecordDomains) -> pa.DataFrameSchema:
     columns, checks = _domain_checks(domains)
     schema = model.to_schema().update_columns(columns)
+    judgements = {
+        answer: pa.Column(pd.BooleanDtype(), nullable=True, name=answer)
+        for answer in domains.answers
+    }
+    # The judgements go between the case columns and the source columns, as in the stored record.
+    rest = {name: column for name, column in schema.columns.items() if name not in CASE_COLUMNS}
+    schema.columns = {
+        **{name: schema.columns[name] for name in CASE_COLUMNS},
+        **judgements,
+        **rest,
+    }
     schema.checks = [*schema.checks, *checks]
     return schema
 

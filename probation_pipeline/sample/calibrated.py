@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from probation_pipeline.records.columns import QUESTION_IDS
 from probation_pipeline.reference import Reference
 from probation_pipeline.sample.cases import (
     Inspection,
@@ -226,7 +225,7 @@ def build_calibrated_sample(
         codes,
         answers,
         levels,
-        QUESTION_IDS,
+        levels.questions,
         bulletin_findings(reference),
         published_directions(reference),
         scores,
@@ -238,7 +237,7 @@ def build_calibrated_sample(
     inspections = [make_inspection(reference, a, y, m) for a, y, m, _ in LATEST_INSPECTIONS]
     sizes = np.array([size for *_, size in LATEST_INSPECTIONS])
     v1 = np.array([i.form_version == "v1" for i in inspections])
-    no_barriers = answers[:, QUESTION_IDS.index("barriers")] < 0
+    no_barriers = answers[:, levels.questions.index("barriers")] < 0
     if no_barriers.sum() != sizes[v1].sum():
         raise ValueError("v1 inspection sizes must add up to the cases without barriers answers")
     inspection_index = _assign_areas(rng, kept_cases["ethnic_group"].to_numpy(), no_barriers, v1)

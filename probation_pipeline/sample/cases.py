@@ -13,13 +13,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from probation_pipeline.extracts.versions import form_version
 from probation_pipeline.records.columns import (
-    BOOLEAN_COLUMNS,
     INTEGER_COLUMNS,
-    POST_STAGE_COLUMNS,
-    QUESTION_IDS,
-    RECORD_COLUMNS,
     STRING_COLUMNS,
+    answer_columns,
+    boolean_columns,
+    record_columns,
 )
 from probation_pipeline.reference import PROVIDERS, Reference
 from probation_pipeline.sample.model import MISSING, Levels
@@ -30,6 +30,14 @@ SENTENCE_LAG_DAYS = (200, 340)
 """Cases were sentenced or released about nine months before fieldwork (METHOD.md)."""
 POST_STAGE_AGREEMENT = 0.88
 """Share of v3 cases whose post-stage harm judgement equals the pre-stage one."""
+SAMPLE_VERSIONS: tuple[str, ...] = ("v1", "v2", "v3")
+"""The form versions the sample writes (`form_version_for`)."""
+
+
+def sample_answers(levels: Levels) -> tuple[str, ...]:
+    """The judgements of the sample's records: the bulletin's questions, then the later stages of
+    them its form versions carry (v3's `_post` harm judgements)."""
+    return answer_columns(levels.questions, [form_version(name) for name in SAMPLE_VERSIONS])
 
 
 def form_version_for(fieldwork_start: date) -> str:
@@ -129,7 +137,7 @@ def extract_rows(
 ) -> pd.DataFrame:
     """The typed content of extract rows, one per case.
 
-    `cases` carries codes and details (model.draw_details); `answers` is cases x QUESTION_IDS codes;
+    `cases` carries codes and details (model.draw_details); `answers` is cases x `levels.questions` codes;
     `inspection_index` says which of `inspections` each case belongs to. Returns columns
     inspection (index into `inspections`), inspection_id, area, pcc_area, fieldwork_start, case_ref,
     provider, provider_name, sentence_type, sentence_date, gender, date_of_birth, age, ethnicity,
@@ -176,11 +184,11 @@ def extract_rows(
     out.loc[category <= 0, "mappa_category"] = pd.NA
 
     version = at["version"].to_numpy()
-    for qi, question in enumerate(QUESTION_IDS):
+    for qi, question in enumerate(levels.questions):
         out[question] = answers[:, qi].astype(np.int8)
     out.loc[version == "v1", "barriers"] = MISSING
     v3 = version == "v3"
-    for post_column in POST_STAGE_COLUMNS:
+    for post_column in sample_answers(levels)[len(levels.questions) :]:
         pre = out[post_column.removesuffix("_post")].to_numpy()
         flip = rng.random(n) > POST_STAGE_AGREEMENT
         post = np.where((pre >= 0) & flip, 1 - pre, pre)
@@ -189,7 +197,8 @@ def extract_rows(
 
 
 def case_records(rows: pd.DataFrame, cases: pd.DataFrame, levels: Levels) -> pd.DataFrame:
-    """Canonical case records (records/columns.py: RECORD_COLUMNS and dtypes) for extract rows.
+    """Canonical case records (records/columns.py: `record_columns` and dtypes) for extract rows,
+    with the sample's judgements (`sample_answers`).
 
     `cases` gives the codes behind `rows` (same order). case_id is `S<row number>` here, not a
     pseudonym: these records never came from real references. source_line is the row's line in its
@@ -227,7 +236,8 @@ def case_records(rows: pd.DataFrame, cases: pd.DataFrame, levels: Levels) -> pd.
     records["rosh_level"] = rows["rosh_level"].astype("string").array
     records["mappa_eligible"] = rows["mappa_eligible"].map({"Yes": True, "No": False}).to_numpy()
     records["mappa_category"] = rows["mappa_category"].astype("Int64").array
-    for column in (*QUESTION_IDS, *POST_STAGE_COLUMNS):
+    answers = sample_answers(levels)
+    for column in answers:
         code = rows[column].to_numpy()
         records[column] = pd.array(code == 1, dtype="boolean")
         records.loc[code < 0, column] = pd.NA
@@ -237,9 +247,9 @@ def case_records(rows: pd.DataFrame, cases: pd.DataFrame, levels: Levels) -> pd.
         records[column] = records[column].astype("string")
     for column in INTEGER_COLUMNS:
         records[column] = records[column].astype("Int64")
-    for column in BOOLEAN_COLUMNS:
+    for column in boolean_columns(answers):
         records[column] = records[column].astype("boolean")
-    return records[list(RECORD_COLUMNS)]
+    return records[list(record_columns(answers))]
 
 
 def _labels(codes: pd.Series, labels: tuple[str, ...]) -> pd.array:

@@ -76,8 +76,11 @@ QUALITY_LOADING = 0.7
 
 @dataclass(frozen=True)
 class Levels:
-    """Level labels of the table variables, in bulletin order, read from the reference."""
+    """Level labels of the table variables, in bulletin order, and the bulletin's questions, read
+    from the reference."""
 
+    questions: tuple[str, ...]
+    """The questions the sample answers: the bulletin's (`Reference.bulletin_question_ids`)."""
     labels: dict[str, tuple[str, ...]]
     ethnicity_labels: dict[str, tuple[str, ...]]
     age_bounds: tuple[tuple[int, int], ...]
@@ -110,6 +113,7 @@ class Levels:
             for level in labels["ogrs_band"]
         )
         return cls(
+            questions=reference.bulletin_question_ids,
             labels=labels,
             ethnicity_labels={group: tuple(items) for group, items in by_group.items()},
             age_bounds=age_bounds,

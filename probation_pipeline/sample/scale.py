@@ -92,7 +92,8 @@ def scale_case_records(
 ) -> pd.DataFrame:
     """`n_cases` synthetic canonical case records over `n_areas` areas, without any CSV round trip.
 
-    Columns and dtypes are exactly RECORD_COLUMNS of records/columns.py; case_id is `S<n>` (unique).
+    Columns and dtypes are those of records/columns.py (`record_columns` of the sample's judgements,
+    `cases.sample_answers`); case_id is `S<n>` (unique).
     The same arguments give the same frame. `reference` defaults to the data directory's reference
     folder (or the repository's).
     """

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from probation_pipeline.extracts.versions import ANSWER_COLUMNS, FORM_VERSIONS_BY_NAME, FormVersion
+from probation_pipeline.extracts.versions import FormVersion, form_version
 from probation_pipeline.sample.cases import Inspection
 
 
@@ -33,12 +33,12 @@ def render_extract(rows: pd.DataFrame, version: str) -> bytes:
     v1: UTF-8 with BOM, CRLF, dd/mm/yyyy, answers 1/0/blank, age in years. v2/v3: UTF-8, LF, ISO
     dates, answers Yes/No/N/A, date of birth. Cells holding a comma are quoted.
     """
-    form = FORM_VERSIONS_BY_NAME[version]
+    form = form_version(version)
     spelling = _answer_spelling(form)
     columns: dict[str, np.ndarray] = {}
     for header, field in form.columns.items():
         values = rows[field]
-        if field in ANSWER_COLUMNS:
+        if field in form.answer_columns:
             columns[header] = spelling[values.to_numpy().astype(np.int64) + 1]
         elif field in ("fieldwork_start", "sentence_date", "date_of_birth"):
             formatted = pd.to_datetime(values).dt.strftime(form.date_format)

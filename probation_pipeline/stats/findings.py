@@ -71,18 +71,20 @@ class FindingsError(ValueError):
 def bulletin_findings(reference: Reference) -> dict[str, tuple[str, ...]]:
     """question_id -> the variables the bulletin found significant, in file order.
 
-    Every question of questions.csv gets an entry (empty if the file lists nothing for it). Raises
-    FindingsError for a question not in questions.csv or a repeated row.
+    Every question of the bulletin's tables (`Reference.bulletin_question_ids`) gets an entry
+    (empty if the file lists nothing for it); a question questions.csv adds is not the bulletin's
+    and is not compared. Raises FindingsError for a question not in the bulletin or a repeated row.
     """
     frame = pd.read_csv(reference.folder / FINDINGS_FILE, dtype=str, keep_default_na=False)
-    unknown = sorted(set(frame["question_id"]) - set(reference.question_ids))
+    questions = reference.bulletin_question_ids
+    unknown = sorted(set(frame["question_id"]) - set(questions))
     if unknown:
-        raise FindingsError(f"{FINDINGS_FILE}: questions not in questions.csv: {unknown}")
+        raise FindingsError(f"{FINDINGS_FILE}: questions not in the bulletin's tables: {unknown}")
     if frame.duplicated().any():
         raise FindingsError(f"{FINDINGS_FILE}: repeated rows {frame[frame.duplicated()].values}")
     return {
         question: tuple(frame.loc[frame["question_id"] == question, "variable"])
-        for question in reference.question_ids
+        for question in questions
     }
 
 

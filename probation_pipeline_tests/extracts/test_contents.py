@@ -16,7 +16,7 @@ from probation_pipeline.extracts.errors import (
 from probation_pipeline.extracts.reader import list_extract_files, read_extract
 from probation_pipeline.extracts.versions import V1, V2, V3, diagnose_header
 from probation_pipeline.records.pseudonym import Pseudonymiser
-from probation_pipeline_tests.shipped import REFERENCE, REPO
+from probation_pipeline_tests.shipped import ANSWERS, REFERENCE, REPO
 
 PSEUDO = Pseudonymiser("test-key")
 
@@ -130,4 +130,4 @@ def test_reader_error_names_the_unexpected_column(tmp_path):
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0] + ",notes", *(line + ",x" for line in lines[1:])]) + "\n")
     with pytest.raises(UnknownFormVersionError, match="unexpected column\\(s\\) 'notes'"):
-        read_extract(path, PSEUDO)
+        read_extract(path, PSEUDO, ANSWERS)

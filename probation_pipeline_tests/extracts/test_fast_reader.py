@@ -13,7 +13,7 @@ from probation_pipeline.extracts.reader import list_extract_files, read_extract
 from probation_pipeline.extracts.versions import V1, V2
 from probation_pipeline.records.pseudonym import Pseudonymiser
 from probation_pipeline_tests.extract_fixtures import v2_row
-from probation_pipeline_tests.shipped import REPO
+from probation_pipeline_tests.shipped import ANSWERS, REPO
 from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
 
 PSEUDO = Pseudonymiser("test-key")
@@ -23,13 +23,13 @@ EXAMPLES = REPO.parent / "shared" / "examples"
 def assert_same_read(path: Path) -> None:
     """Both readers give identical frames, or both fail with the same error."""
     try:
-        expected = read_extract_by_rows(path, PSEUDO)
+        expected = read_extract_by_rows(path, PSEUDO, ANSWERS)
     except ExtractError as error:
         with pytest.raises(type(error)) as raised:
-            read_extract(path, PSEUDO)
+            read_extract(path, PSEUDO, ANSWERS)
         assert str(raised.value) == str(error)
         return
-    got = read_extract(path, PSEUDO)
+    got = read_extract(path, PSEUDO, ANSWERS)
     assert (got.form_version, got.sha256, got.file) == (
         expected.form_version,
         expected.sha256,

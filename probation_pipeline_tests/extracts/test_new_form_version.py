@@ -15,6 +15,7 @@ from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.pseudonym import Pseudonymiser
 from probation_pipeline.reference import Reference
 from probation_pipeline_tests.extract_fixtures import REFERENCE_DIR, v2_row, write_v3
+from probation_pipeline_tests.shipped import ANSWERS
 
 INSPECTION = "gwent-2017-01"
 # The fixture: a v3 export with one column renamed.
@@ -46,10 +47,10 @@ def with_v4(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_v4_file_is_read_and_nothing_is_quarantined(tmp_path: Path, with_v4: None) -> None:
-    read = read_extract(_v4_file(tmp_path), Pseudonymiser("test-key"))
+    read = read_extract(_v4_file(tmp_path), Pseudonymiser("test-key"), ANSWERS)
     assert set(read.rows["form_version"]) == {"v4"}
     result = prepare_area_cases(
-        "gwent", read.rows, Reference(REFERENCE_DIR), versions.form_version_names()
+        "gwent", read.rows, Reference(REFERENCE_DIR), versions.registered_versions()
     )
     assert result.quarantine.empty
     assert len(result.cases) == 2
@@ -59,12 +60,14 @@ def test_a_v4_file_is_read_and_nothing_is_quarantined(tmp_path: Path, with_v4: N
 
 def test_the_schema_takes_form_versions_from_the_registry(tmp_path: Path, with_v4: None) -> None:
     # Without the registry's names the same rows would break the record's form_version domain.
-    read = read_extract(_v4_file(tmp_path), Pseudonymiser("test-key"))
-    result = prepare_area_cases("gwent", read.rows, Reference(REFERENCE_DIR), ("v1", "v2", "v3"))
+    read = read_extract(_v4_file(tmp_path), Pseudonymiser("test-key"), ANSWERS)
+    result = prepare_area_cases(
+        "gwent", read.rows, Reference(REFERENCE_DIR), (versions.V1, versions.V2, versions.V3)
+    )
     assert result.cases.empty
     assert result.quarantine["rule"].str.startswith("form_version isin").all()
 
 
 def test_without_the_entry_the_header_is_unknown(tmp_path: Path) -> None:
     with pytest.raises(UnknownFormVersionError):
-        read_extract(_v4_file(tmp_path), Pseudonymiser("test-key"))
+        read_extract(_v4_file(tmp_path), Pseudonymiser("test-key"), ANSWERS)

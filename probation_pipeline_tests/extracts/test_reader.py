@@ -18,6 +18,7 @@ from probation_pipeline_tests.extract_fixtures import (
     write_v2,
     write_v3,
 )
+from probation_pipeline_tests.shipped import ANSWERS
 
 PSEUDO = Pseudonymiser("test-key")
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
@@ -62,7 +63,7 @@ def test_v1_bom_crlf_uk_dates_and_numeric_answers(tmp_path):
             ]
         ],
     )
-    read = read_extract(path, PSEUDO)
+    read = read_extract(path, PSEUDO, ANSWERS)
     row = read.rows.iloc[0]
     assert read.form_version == "v1"
     assert row["fieldwork_start"] == "2016-04-11" and row["sentence_date"] == "2015-07-14"
@@ -83,7 +84,7 @@ def test_v2_age_from_date_of_birth_and_na_answers(tmp_path):
             )
         ],
     )
-    row = read_extract(path, PSEUDO).rows.iloc[0]
+    row = read_extract(path, PSEUDO, ANSWERS).rows.iloc[0]
     assert row["age"] == "19"  # birthday is the day after sentence
     assert pd.isna(row["harm_known_adults"]) and pd.isna(row["harm_children"])
     assert row["barriers"] == "Yes"
@@ -93,7 +94,7 @@ def test_v3_pre_stage_is_canonical_and_post_kept(tmp_path):
     row = v2_row("london-2017-10", "L730011", pcc_area="London", q_harm_public="No")
     row["q_harm_public_post"] = "Yes"
     path = write_v3(tmp_path, "london-2017-10", [row])
-    read = read_extract(path, PSEUDO)
+    read = read_extract(path, PSEUDO, ANSWERS)
     assert read.form_version == "v3"
     assert read.rows.iloc[0]["harm_public"] == "No"
     assert read.rows.iloc[0]["harm_public_post"] == "Yes"
@@ -105,14 +106,14 @@ def test_v3_pre_stage_is_canonical_and_post_kept(tmp_path):
 def test_shared_examples_read(tmp_path, example):
     if not (EXAMPLES / example).exists():
         pytest.skip("../shared/examples not beside the checkout")
-    read = read_extract(_copy_example(tmp_path, example), PSEUDO)
+    read = read_extract(_copy_example(tmp_path, example), PSEUDO, ANSWERS)
     assert read.form_version == example[:2]
     assert read.rows["read_problem"].isna().all()
 
 
 def test_no_personal_data_leaves_the_reader(tmp_path):
     path = write_v2(tmp_path, "gwent-2017-01", [v2_row("gwent-2017-01", "K204519")])
-    rows = read_extract(path, PSEUDO).rows
+    rows = read_extract(path, PSEUDO, ANSWERS).rows
     assert "case_ref" not in rows and "date_of_birth" not in rows
     text = rows.astype(str).to_csv()
     assert "K204519" not in text and "1989-07-30" not in text
@@ -125,7 +126,7 @@ def test_malformed_case_ref_and_ragged_row_are_kept_with_a_problem(tmp_path):
     path = write_v2(tmp_path, "gwent-2017-01", [good, bad])
     with path.open("a") as handle:
         handle.write("gwent-2017-01,Gwent,2017-01-09,K999999,CRC\n")
-    rows = read_extract(path, PSEUDO).rows
+    rows = read_extract(path, PSEUDO, ANSWERS).rows
     assert len(rows) == 3
     assert rows["read_problem"].isna().tolist() == [True, False, False]
     assert "capital letter" in rows.iloc[1]["read_problem"]
@@ -136,7 +137,7 @@ def test_malformed_case_ref_and_ragged_row_are_kept_with_a_problem(tmp_path):
 def test_unknown_header_names_file_and_line(tmp_path):
     path = write_csv(tmp_path / "gwent" / "gwent-2017-01.csv", ("case", "answer"), [["K1", "Yes"]])
     with pytest.raises(UnknownFormVersionError) as error:
-        read_extract(path, PSEUDO)
+        read_extract(path, PSEUDO, ANSWERS)
     assert "gwent-2017-01.csv, line 1: header matches no known form version" in str(error.value)
 
 
@@ -144,7 +145,7 @@ def test_undecodable_bytes_name_the_line(tmp_path):
     path = write_v2(tmp_path, "gwent-2017-01", [v2_row("gwent-2017-01", "K204519")] * 2)
     path.write_bytes(path.read_bytes() + b"gwent-2017-01,Gw\xffent\n")
     with pytest.raises(UnreadableExtractError) as error:
-        read_extract(path, PSEUDO)
+        read_extract(path, PSEUDO, ANSWERS)
     assert error.value.line == 4 and "not UTF-8" in error.value.problem
 
 
@@ -153,7 +154,7 @@ def test_empty_file_is_unreadable(tmp_path):
     path.parent.mkdir()
     path.write_bytes(b"")
     with pytest.raises(UnreadableExtractError, match="empty file"):
-        read_extract(path, PSEUDO)
+        read_extract(path, PSEUDO, ANSWERS)
 
 
 def test_listing_skips_files_being_written_and_checks_names(tmp_path):

@@ -8,15 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from probation_pipeline.extracts.reader import read_extract
-from probation_pipeline.extracts.versions import form_version_names
+from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import pooled_total, unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases
-from probation_pipeline.records.columns import RECORD_COLUMNS
 from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.pseudonym import Pseudonymiser
 from probation_pipeline.records.schema import case_record_schema, record_domains
 from probation_pipeline_tests.extract_fixtures import v2_row, write_v2
-from probation_pipeline_tests.shipped import REFERENCE
+from probation_pipeline_tests.shipped import ANSWERS, REFERENCE
 
 PSEUDO = Pseudonymiser("test-key")
 INSPECTION = "gwent-2017-01"
@@ -24,11 +23,11 @@ INSPECTION = "gwent-2017-01"
 
 def _area(tmp_path: Path, files: dict[str, list[dict[str, str]]], area: str = "gwent"):
     frames = [
-        read_extract(write_v2(tmp_path, inspection, rows), PSEUDO).rows
+        read_extract(write_v2(tmp_path, inspection, rows), PSEUDO, ANSWERS).rows
         for inspection, rows in files.items()
     ]
     return prepare_area_cases(
-        area, pd.concat(frames, ignore_index=True), REFERENCE, form_version_names()
+        area, pd.concat(frames, ignore_index=True), REFERENCE, registered_versions()
     )
 
 
@@ -58,7 +57,7 @@ def test_clean_rows_are_kept_with_derived_variables(tmp_path):
         },
     )
     cases = result.cases
-    assert list(cases.columns) == list(RECORD_COLUMNS)
+    assert list(cases.columns) == list(record_domains(REFERENCE, registered_versions()).columns)
     assert result.quarantine.empty and _closes(result)
     second = cases.iloc[1]
     assert second["supervision_type"] == "Post-custody"
@@ -67,7 +66,7 @@ def test_clean_rows_are_kept_with_derived_variables(tmp_path):
     assert second["mappa_category"] == 2 and second["mappa_eligible"]
     assert cases.iloc[0]["age"] == 26 and cases.iloc[0]["age_group"] == "25-29"
     assert pd.isna(cases.iloc[0]["harm_known_adults"])
-    case_record_schema(record_domains(REFERENCE, form_version_names())).validate(cases)
+    case_record_schema(record_domains(REFERENCE, registered_versions())).validate(cases)
 
 
 BROKEN_ROWS = {
@@ -108,7 +107,7 @@ def test_each_rule_quarantines_the_row_that_breaks_it(tmp_path, rule):
     assert entry["inspection_id"] == INSPECTION
     assert _closes(result)
     # What passes the ingestion schema satisfies the stored record's (not checked again per area).
-    case_record_schema(record_domains(REFERENCE, form_version_names())).validate(result.cases)
+    case_record_schema(record_domains(REFERENCE, registered_versions())).validate(result.cases)
 
 
 def test_latest_inspection_kept_and_earlier_superseded(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from probation_pipeline.extracts.contents import read_area_extracts
 from probation_pipeline.extracts.reader import list_extract_files
-from probation_pipeline.extracts.versions import form_version_names
+from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area, rule_counts
 from probation_pipeline.records.pseudonym import Pseudonymiser
@@ -27,7 +27,7 @@ def _area(tmp_path: Path, area: str, edit=None):
     reads, errors = read_area_extracts(list_extract_files(tmp_path, area), PSEUDO, REFERENCE)
     assert not errors
     raw = pd.concat([r.rows for r in reads], ignore_index=True)
-    return raw, prepare_area_cases(area, raw, REFERENCE, form_version_names())
+    return raw, prepare_area_cases(area, raw, REFERENCE, registered_versions())
 
 
 def test_default_gate_is_ten_percent_from_the_reference_data():

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from probation_pipeline.records.columns import (
-    BOOLEAN_COLUMNS,
     INTEGER_COLUMNS,
-    RECORD_COLUMNS,
     STRING_COLUMNS,
+    boolean_columns,
+    record_columns,
 )
 from probation_pipeline.sample.__main__ import main
 from probation_pipeline.sample.calibrated import DEFAULT_SEED, LATEST_INSPECTIONS
@@ -164,12 +164,19 @@ def test_kept_case_references_are_unique_across_areas(shipped) -> None:
 
 def test_scale_case_records_follow_the_record_contract() -> None:
     records = scale_case_records(3000, 6, seed=5, reference=REFERENCE)
-    assert list(records.columns) == list(RECORD_COLUMNS)
+    # The bulletin's questions and the v3 post stages: the judgements of the sample's versions.
+    answers = (
+        *REFERENCE.bulletin_question_ids,
+        "harm_public_post",
+        "harm_known_adults_post",
+        "harm_children_post",
+    )
+    assert list(records.columns) == list(record_columns(answers))
     for column in STRING_COLUMNS:
         assert records[column].dtype == "string", column
     for column in INTEGER_COLUMNS:
         assert records[column].dtype == "Int64", column
-    for column in BOOLEAN_COLUMNS:
+    for column in boolean_columns(answers):
         assert records[column].dtype == "boolean", column
     assert records["fieldwork_start"].dtype == "datetime64[ns]"
     assert records["case_id"].is_unique

@@ -9,6 +9,7 @@ splitting (`parsing.iter_csv_rows`, the fast reader's own fallback for awkward f
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -18,14 +19,13 @@ from probation_pipeline.extracts.errors import UnknownFormVersionError, Unreadab
 from probation_pipeline.extracts.parsing import decode_text, iter_csv_rows
 from probation_pipeline.extracts.reader import (
     CASE_REF_PATTERN,
-    RAW_EXTRACT_COLUMNS,
     ExtractFile,
     ExtractRead,
     parse_extract_name,
+    raw_extract_columns,
 )
 from probation_pipeline.extracts.versions import (
-    ANSWER_COLUMNS,
-    CANONICAL_RAW_COLUMNS,
+    CASE_RAW_COLUMNS,
     FormVersion,
     detect_form_version,
     diagnose_header,
@@ -52,7 +52,9 @@ def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
     return (on.dt.year - born.dt.year - before_birthday.astype(int)).astype("Int64")
 
 
-def read_extract_by_rows(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRead:
+def read_extract_by_rows(
+    path: Path, pseudonymiser: Pseudonymiser, answers: Sequence[str]
+) -> ExtractRead:
     """`reader.read_extract` (same contract) without Arrow: Python's csv module, column by column."""
     file = parse_extract_name(path)
     data = path.read_bytes()
@@ -68,7 +70,7 @@ def read_extract_by_rows(path: Path, pseudonymiser: Pseudonymiser) -> ExtractRea
         raise UnknownFormVersionError(path, 1, diagnose_header(tuple(header)).describe())
     # A blank line is layout, not a case.
     kept = [(line, values) for line, values in rows if any(v.strip() for v in values)]
-    frame = _adapt_rows(file, version, kept, pseudonymiser)
+    frame = _adapt_rows(file, version, kept, pseudonymiser, tuple(answers))
     return ExtractRead(file=file, form_version=version.name, sha256=sha256, rows=frame)
 
 
@@ -77,15 +79,16 @@ def _adapt_rows(
     version: FormVersion,
     rows: list[tuple[int, list[str]]],
     pseudonymiser: Pseudonymiser,
+    answers: tuple[str, ...],
 ) -> pd.DataFrame:
-    """The file's rows in RAW_EXTRACT_COLUMNS, column by column (the reader's hot path)."""
+    """The file's rows in `raw_extract_columns(answers)`, column by column."""
     width = len(version.header)
     values = [row for _, row in rows]
     padded = [row if len(row) == width else (row + [""] * width)[:width] for row in values]
     # Arrow strings strip and compare in C++; the frame is handed on as ordinary strings.
     text = pd.DataFrame(padded, columns=list(version.columns.values()), dtype="string[pyarrow]")
     raw = pd.DataFrame(index=text.index)
-    for column in CANONICAL_RAW_COLUMNS:
+    for column in (*CASE_RAW_COLUMNS, *answers):
         if column in text:
             stripped = text[column].str.strip()
             raw[column] = stripped.mask(stripped == "").astype("string")
@@ -114,7 +117,7 @@ def _adapt_rows(
         unusable = born_text.notna() & ~known
         problems.append(flag(unusable, "date of birth or sentence date is not a date"))
 
-    for column in ANSWER_COLUMNS:
+    for column in answers:
         answer = raw[column].mask(raw[column].isin(list(version.not_applicable)))
         # An unknown spelling stays as it is, so that validation names it.
         spelled = answer.map(version.answers, na_action="ignore").astype("string")
@@ -136,8 +139,9 @@ def _adapt_rows(
         },
         index=text.index,
     )
-    for column in RAW_EXTRACT_COLUMNS:
+    columns = raw_extract_columns(answers)
+    for column in columns:
         if column not in frame:
             frame[column] = raw[column]
-    frame = frame[list(RAW_EXTRACT_COLUMNS)]
-    return frame.astype({c: "string" for c in RAW_EXTRACT_COLUMNS if c != "source_line"})
+    frame = frame[list(columns)]
+    return frame.astype({c: "string" for c in columns if c != "source_line"})

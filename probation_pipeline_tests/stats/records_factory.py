@@ -7,13 +7,16 @@ from typing import Any
 import pandas as pd
 
 from probation_pipeline.records.columns import (
-    BOOLEAN_COLUMNS,
     INTEGER_COLUMNS,
-    RECORD_COLUMNS,
     STRING_COLUMNS,
+    boolean_columns,
+    record_columns,
 )
 from probation_pipeline.reference import Reference
-from probation_pipeline_tests.shipped import REFERENCE_DIR
+from probation_pipeline_tests.shipped import ANSWERS, REFERENCE_DIR
+
+RECORD_COLUMNS = record_columns(ANSWERS)
+"""The record's columns for the shipped questions and form versions."""
 
 DEFAULTS: dict[str, Any] = {
     "area": "kent",
@@ -53,7 +56,7 @@ def make_records(rows: list[dict[str, Any]]) -> pd.DataFrame:
         frame[column] = frame[column].astype("string")
     for column in INTEGER_COLUMNS:
         frame[column] = frame[column].astype("Int64")
-    for column in BOOLEAN_COLUMNS:
+    for column in boolean_columns(ANSWERS):
         frame[column] = frame[column].astype("boolean")
     frame["fieldwork_start"] = pd.to_datetime(frame["fieldwork_start"])
     return frame

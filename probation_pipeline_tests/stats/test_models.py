@@ -10,7 +10,6 @@ import pytest
 import statsmodels.api as sm
 
 from probation_pipeline.contracts import check_frame
-from probation_pipeline.records.columns import QUESTION_IDS
 from probation_pipeline.stats.models import (
     COEFFICIENT_STATISTICS,
     DEFAULT_CANDIDATES,
@@ -60,7 +59,7 @@ def synthetic_records(n: int = 4000, seed: int = 3) -> pd.DataFrame:
     frame.loc[rng.random(n) < 0.03, "ethnic_group"] = pd.NA
     frame.loc[rng.random(n) < 0.05, "ogrs_band"] = pd.NA
     high_ogrs = frame["ogrs_band"].isin(["High", "Very high"]).to_numpy()
-    for question in QUESTION_IDS:
+    for question in REFERENCE.question_ids:
         eta = 0.3 + 0.8 * nps - 0.6 * high_ogrs
         answers = pd.array(rng.random(n) < 1 / (1 + np.exp(-eta)), dtype="boolean")
         answers[rng.random(n) < (0.2 if question == "barriers" else 0.02)] = pd.NA
@@ -95,7 +94,7 @@ def test_true_effects_are_selected_first(models):
 def test_listwise_deletion_per_question(models):
     records = synthetic_records()
     known = records[list(CANDIDATES)].notna().all(axis=1)
-    expected = {q: int((known & records[q].notna()).sum()) for q in QUESTION_IDS}
+    expected = {q: int((known & records[q].notna()).sum()) for q in REFERENCE.question_ids}
     assert dict(zip(models.summaries["question_id"], models.summaries["n_used"], strict=True)) == (
         expected
     )
