@@ -26,7 +26,8 @@ from probation_pipeline.extracts import versions
 from probation_pipeline.materialize import materialize_all
 from probation_pipeline.paths import DataPaths
 from probation_pipeline_tests.publish.reader_tools import ods_cells, xlsx_cells
-from probation_pipeline_tests.sample_pipeline import REPO, check_evaluations
+from probation_pipeline_tests.sample_pipeline import check_evaluations
+from probation_pipeline_tests.shipped import REPO
 
 pytestmark = pytest.mark.slow
 
