@@ -17,14 +17,12 @@ HOME_FOLDER = ".dagster_home"
 LOCAL_SETTINGS = Path(__file__).resolve().parents[1] / "dagster-local.yaml"
 
 
-def default_dagster_home(data_root: Path, settings: Path = LOCAL_SETTINGS) -> Path:
-    """Create `<data_root>/.dagster_home` with the local instance settings, and return it.
+def prepare_home(home: Path, settings: Path = LOCAL_SETTINGS) -> Path:
+    """Create `home` with the local instance settings where it has no `dagster.yaml` yet.
 
-    The settings file is copied only where the folder has no `dagster.yaml` yet, so an instance
-    file someone put there (Postgres, say) is kept; without `settings` (an installed package
-    with no checkout beside it), Dagster's defaults apply.
+    An instance file already there (Postgres, say) is kept; without `settings` (an installed
+    package with no checkout beside it), Dagster's defaults apply.
     """
-    home = data_root / HOME_FOLDER
     home.mkdir(parents=True, exist_ok=True)
     instance_file = home / "dagster.yaml"
     if not instance_file.exists() and settings.is_file():
@@ -34,10 +32,23 @@ def default_dagster_home(data_root: Path, settings: Path = LOCAL_SETTINGS) -> Pa
     return home
 
 
+def default_dagster_home(data_root: Path, settings: Path = LOCAL_SETTINGS) -> Path:
+    """`<data_root>/.dagster_home`, prepared as `prepare_home` does."""
+    return prepare_home(data_root / HOME_FOLDER, settings)
+
+
 def ensure_dagster_home(data_root: Path) -> str | None:
-    """Set `DAGSTER_HOME` to the default instance when it is unset; say so, or return None."""
-    if os.environ.get(HOME_ENV):
-        return None
+    """Make sure `DAGSTER_HOME` names an instance folder, and say what was done (or None).
+
+    Unset, it becomes the default instance beside the data; set to a folder that does not exist
+    yet, the folder is created with the local settings (Dagster would refuse it).
+    """
+    configured = os.environ.get(HOME_ENV)
+    if configured:
+        if Path(configured).is_dir():
+            return None
+        prepare_home(Path(configured))
+        return f"NOTE: {HOME_ENV} {configured} did not exist: created with the local settings"
     home = default_dagster_home(data_root)
     os.environ[HOME_ENV] = str(home)
     return (

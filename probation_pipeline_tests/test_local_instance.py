@@ -35,10 +35,20 @@ def test_an_instance_file_already_there_is_kept(tmp_path: Path) -> None:
 
 
 def test_a_set_dagster_home_is_left_alone(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "elsewhere").mkdir()
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "elsewhere"))
     assert ensure_dagster_home(tmp_path) is None
+    assert not (tmp_path / "elsewhere" / "dagster.yaml").exists()
     assert os.environ[HOME_ENV] == str(tmp_path / "elsewhere")
     assert not (tmp_path / ".dagster_home").exists()
+
+
+def test_a_dagster_home_that_does_not_exist_is_created(tmp_path: Path, monkeypatch) -> None:
+    home = tmp_path / "new" / "home"
+    monkeypatch.setenv(HOME_ENV, str(home))
+    assert "did not exist: created" in ensure_dagster_home(tmp_path)
+    assert (home / "dagster.yaml").read_bytes() == LOCAL_SETTINGS.read_bytes()
+    assert os.environ[HOME_ENV] == str(home)
 
 
 def test_materialize_runs_without_dagster_home(tmp_path: Path) -> None:
