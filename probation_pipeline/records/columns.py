@@ -1,13 +1,8 @@
 """Column contract of the canonical case record (DESIGN.md sections 5 and 11).
 
-`case_records.parquet` holds exactly `record_columns(answers)`, with these pandas dtypes:
-
-- strings (`string` dtype, <NA> = missing): case_id, area, inspection_id, form_version, provider,
-  provider_name, supervision_type, sentence_type, gender, age_group, ethnic_group, ogrs_band,
-  rosh_level, source_file
-- fieldwork_start: datetime64[ns]
-- Int64 (nullable): age, ogrs3_score, mappa_category, source_line
-- boolean (nullable): mappa_eligible and the judgements (`answer_columns`)
+`case_records.parquet` holds exactly `record_columns(answers)`, in the pandas dtypes of
+`record_dtypes(answers)` (nullable `string`, `Int64` and `boolean`; <NA> = missing): the case
+columns of CASE_DTYPES, the judgements (`answer_columns`), then SOURCE_DTYPES.
 
 The judgements are not listed here: they are the questions of `questions.csv` (in table order), then
 the further stages of them the form versions carry (v3's `harm_public_post`, ...), so a new question
@@ -21,47 +16,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-STRING_COLUMNS: tuple[str, ...] = (
-    "case_id",
-    "area",
-    "inspection_id",
-    "form_version",
-    "provider",
-    "provider_name",
-    "supervision_type",
-    "sentence_type",
-    "gender",
-    "age_group",
-    "ethnic_group",
-    "ogrs_band",
-    "rosh_level",
-    "source_file",
-)
-INTEGER_COLUMNS: tuple[str, ...] = ("age", "ogrs3_score", "mappa_category", "source_line")
+import pandas as pd
 
-CASE_COLUMNS: tuple[str, ...] = (
-    "case_id",
-    "area",
-    "inspection_id",
-    "fieldwork_start",
-    "form_version",
-    "provider",
-    "provider_name",
-    "supervision_type",
-    "sentence_type",
-    "gender",
-    "age",
-    "age_group",
-    "ethnic_group",
-    "ogrs3_score",
-    "ogrs_band",
-    "rosh_level",
-    "mappa_eligible",
-    "mappa_category",
-)
-"""The record's columns before the judgements."""
-SOURCE_COLUMNS: tuple[str, ...] = ("source_file", "source_line")
-"""The record's columns after the judgements: where the row came from."""
+CASE_DTYPES: dict[str, str] = {
+    "case_id": "string",
+    "area": "string",
+    "inspection_id": "string",
+    "fieldwork_start": "datetime64[ns]",
+    "form_version": "string",
+    "provider": "string",
+    "provider_name": "string",
+    "supervision_type": "string",
+    "sentence_type": "string",
+    "gender": "string",
+    "age": "Int64",
+    "age_group": "string",
+    "ethnic_group": "string",
+    "ogrs3_score": "Int64",
+    "ogrs_band": "string",
+    "rosh_level": "string",
+    "mappa_eligible": "boolean",
+    "mappa_category": "Int64",
+}
+"""The record's columns before the judgements, in order, with their pandas dtypes."""
+SOURCE_DTYPES: dict[str, str] = {"source_file": "string", "source_line": "Int64"}
+"""The record's columns after the judgements (where the row came from), with their dtypes."""
+JUDGEMENT_DTYPE = "boolean"
+CASE_COLUMNS: tuple[str, ...] = tuple(CASE_DTYPES)
+SOURCE_COLUMNS: tuple[str, ...] = tuple(SOURCE_DTYPES)
 
 PERSONAL_COLUMNS: tuple[str, ...] = ("case_ref", "date_of_birth")
 """Never leave ingestion: not in the warehouse, logs, metadata or publications."""
@@ -106,11 +88,16 @@ def answer_columns(
     return (*questions, *stages)
 
 
+def record_dtypes(answers: Sequence[str]) -> dict[str, str]:
+    """Column -> pandas dtype of a case record with judgement columns `answers`, in record order."""
+    return {**CASE_DTYPES, **dict.fromkeys(answers, JUDGEMENT_DTYPE), **SOURCE_DTYPES}
+
+
 def record_columns(answers: Sequence[str]) -> tuple[str, ...]:
     """The columns of a case record, in order, for the judgement columns `answers`."""
-    return (*CASE_COLUMNS, *answers, *SOURCE_COLUMNS)
+    return tuple(record_dtypes(answers))
 
 
-def boolean_columns(answers: Sequence[str]) -> tuple[str, ...]:
-    """The nullable boolean columns of a case record with judgement columns `answers`."""
-    return ("mappa_eligible", *answers)
+def with_record_dtypes(frame: pd.DataFrame, answers: Sequence[str]) -> pd.DataFrame:
+    """`frame`'s record columns (`record_columns(answers)`, in order) in their record dtypes."""
+    return frame[list(record_columns(answers))].astype(record_dtypes(answers))

@@ -14,13 +14,7 @@ import numpy as np
 import pandas as pd
 
 from probation_pipeline.extracts.versions import form_version
-from probation_pipeline.records.columns import (
-    INTEGER_COLUMNS,
-    STRING_COLUMNS,
-    answer_columns,
-    boolean_columns,
-    record_columns,
-)
+from probation_pipeline.records.columns import answer_columns, with_record_dtypes
 from probation_pipeline.reference import PROVIDERS, Reference
 from probation_pipeline.sample.model import MISSING, Levels
 
@@ -243,13 +237,7 @@ def case_records(rows: pd.DataFrame, cases: pd.DataFrame, levels: Levels) -> pd.
         records.loc[code < 0, column] = pd.NA
     records["source_file"] = (rows["area"] + "/" + rows["inspection_id"] + ".csv").to_numpy()
     records["source_line"] = rows.groupby("inspection_id", sort=False).cumcount().to_numpy() + 2
-    for column in STRING_COLUMNS:
-        records[column] = records[column].astype("string")
-    for column in INTEGER_COLUMNS:
-        records[column] = records[column].astype("Int64")
-    for column in boolean_columns(answers):
-        records[column] = records[column].astype("boolean")
-    return records[list(record_columns(answers))]
+    return with_record_dtypes(records, answers)
 
 
 def _labels(codes: pd.Series, labels: tuple[str, ...]) -> pd.array:

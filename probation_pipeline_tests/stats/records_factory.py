@@ -6,12 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from probation_pipeline.records.columns import (
-    INTEGER_COLUMNS,
-    STRING_COLUMNS,
-    boolean_columns,
-    record_columns,
-)
+from probation_pipeline.records.columns import record_columns, with_record_dtypes
 from probation_pipeline.reference import Reference
 from probation_pipeline_tests.shipped import ANSWERS, REFERENCE_DIR
 
@@ -51,15 +46,7 @@ def make_records(rows: list[dict[str, Any]]) -> pd.DataFrame:
         record = {column: None for column in RECORD_COLUMNS} | DEFAULTS
         record |= {"case_id": f"case-{number:04d}", "source_line": number + 2} | row
         filled.append(record)
-    frame = pd.DataFrame(filled, columns=list(RECORD_COLUMNS))
-    for column in STRING_COLUMNS:
-        frame[column] = frame[column].astype("string")
-    for column in INTEGER_COLUMNS:
-        frame[column] = frame[column].astype("Int64")
-    for column in boolean_columns(ANSWERS):
-        frame[column] = frame[column].astype("boolean")
-    frame["fieldwork_start"] = pd.to_datetime(frame["fieldwork_start"])
-    return frame
+    return with_record_dtypes(pd.DataFrame(filled, columns=list(RECORD_COLUMNS)), ANSWERS)
 
 
 def answers(question: str, yes: int, no: int, **fields: Any) -> list[dict[str, Any]]:
