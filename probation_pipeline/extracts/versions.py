@@ -11,7 +11,7 @@ its row in `questions.csv` and a version that maps a column to its `question_id`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Canonical raw columns of the case every adapter produces (strings; <NA> = blank); the judgements
 # follow them. Personal fields (case_ref, date_of_birth) are consumed by the reader and never leave it.
@@ -138,7 +138,9 @@ V2 = FormVersion(
     not_applicable=frozenset({"N/A"}),
 )
 
-V3 = FormVersion(
+# v3 is v2 with each harm question asked before and after: only its columns differ.
+V3 = replace(
+    V2,
     name="v3",
     columns={
         **_V2_COMMON,
@@ -150,9 +152,6 @@ V3 = FormVersion(
         "q_harm_children_pre": "harm_children",
         "q_harm_children_post": "harm_children_post",
     },
-    date_format="%Y-%m-%d",
-    answers={"Yes": "Yes", "No": "No"},
-    not_applicable=frozenset({"N/A"}),
 )
 
 FORM_VERSIONS: tuple[FormVersion, ...] = (V1, V2, V3)
