@@ -118,6 +118,18 @@ def _set(canonical: str, value: str, row: int = 0) -> Callable[[Extract], None]:
     return change
 
 
+def _set_on_first_crc(**values: str) -> Callable[[Extract], None]:
+    """Set canonical fields of the file's first CRC row (for rules only a CRC case can break)."""
+
+    def change(extract: Extract) -> None:
+        row = next(r for r in extract.rows if r[extract.column("provider")] == "CRC")
+        for canonical, value in values.items():
+            row[extract.column(canonical)] = value
+        extract.save()
+
+    return change
+
+
 def _bytes(change: Callable[[bytes], bytes]) -> Callable[[Extract], None]:
     def apply(extract: Extract) -> None:
         extract.path.write_bytes(change(extract.path.read_bytes()))
@@ -154,6 +166,28 @@ def _truncate(fraction: float):
 
 
 V2 = AREAS["v2"] = "gwent"  # the texts below name gwent's file, provider and row count
+# Validation rules, one row each: the field set on one v2 row, the value, what the quarantine says.
+ONE_ROW_RULES: dict[str, tuple[str, str, str]] = {
+    "age under 18": ("date_of_birth", "2001-01-01", "age_at_least_18"),
+    "unknown provider": ("provider", "Private", "provider isin"),
+    "unknown gender": ("gender", "Unknown", "gender isin"),
+    "unknown sentence type": ("sentence_type", "Fine", "sentence_type isin"),
+    "unknown RoSH level": ("rosh_level", "Extreme", "rosh_level isin"),
+    "OGRS score above 100": ("ogrs3_score", "100", "ogrs3_score"),
+    "OGRS score not a number": ("ogrs3_score", "high", "whole number"),
+    "answer not Yes/No": ("diversity", "Maybe", "diversity answer"),
+    "ethnicity not ONS": ("ethnicity", "Martian", "ONS 2011"),
+    "provider name of another area": (
+        "provider_name",
+        "Durham Tees Valley CRC",
+        "provider_name_matches_area",
+    ),
+    "blank inspection id": ("inspection_id", "", "inspection_id"),
+    "malformed case reference": ("case_ref", "123", "six digits"),
+    "sentence date blank": ("sentence_date", "", "sentence date"),
+    "sentenced after fieldwork": ("sentence_date", "2017-06-01", "sentence_before_fieldwork"),
+}
+
 CASES: dict[str, tuple[str, Callable[[Extract], None], Owed]] = {
     # encodings
     "cp1252 text": (
@@ -290,54 +324,18 @@ CASES: dict[str, tuple[str, Callable[[Extract], None], Owed]] = {
         ),
         Owed("unfit", ("11 of 52 rows (21.2%)", "age_at_least_18 (11)")),
     ),
-    # validation rules, one row each
-    "age under 18": (V2, _set("date_of_birth", "2001-01-01"), quarantined("age_at_least_18")),
-    "unknown provider": (V2, _set("provider", "Private"), quarantined("provider isin")),
-    "unknown gender": (V2, _set("gender", "Unknown"), quarantined("gender isin")),
-    "unknown sentence type": (V2, _set("sentence_type", "Fine"), quarantined("sentence_type isin")),
-    "unknown RoSH level": (V2, _set("rosh_level", "Extreme"), quarantined("rosh_level isin")),
-    "OGRS score above 100": (V2, _set("ogrs3_score", "100"), quarantined("ogrs3_score")),
-    "OGRS score not a number": (V2, _set("ogrs3_score", "high"), quarantined("whole number")),
-    "answer not Yes/No": (V2, _set("diversity", "Maybe"), quarantined("diversity answer")),
-    "ethnicity not ONS": (V2, _set("ethnicity", "Martian"), quarantined("ONS 2011")),
-    "provider name of another area": (
-        V2,
-        _set("provider_name", "Durham Tees Valley CRC"),
-        quarantined("provider_name_matches_area"),
-    ),
-    "blank inspection id": (V2, _set("inspection_id", ""), quarantined("inspection_id")),
-    "malformed case reference": (V2, _set("case_ref", "123"), quarantined("six digits")),
-    "sentence date blank": (V2, _set("sentence_date", ""), quarantined("sentence date")),
-    "sentenced after fieldwork": (
-        V2,
-        _set("sentence_date", "2017-06-01"),
-        quarantined("sentence_before_fieldwork"),
-    ),
+    **{
+        name: (V2, _set(field, value), quarantined(says))
+        for name, (field, value, says) in ONE_ROW_RULES.items()
+    },
     "MAPPA eligible CRC case": (
         V2,
-        _rows(
-            lambda e: next(
-                r
-                for r in e.rows
-                if r[e.column("provider")] == "CRC"
-                and [
-                    r.__setitem__(e.column("mappa_eligible"), "Yes"),
-                    r.__setitem__(e.column("mappa_category"), "2"),
-                ]
-            )
-        ),
+        _set_on_first_crc(mappa_eligible="Yes", mappa_category="2"),
         quarantined("mappa_eligible_only_nps"),
     ),
     "CRC case with high RoSH": (
         V2,
-        _rows(
-            lambda e: next(
-                r
-                for r in e.rows
-                if r[e.column("provider")] == "CRC"
-                and r.__setitem__(e.column("rosh_level"), "High") is None
-            )
-        ),
+        _set_on_first_crc(rosh_level="High"),
         quarantined("crc_never_high_rosh"),
     ),
 }
