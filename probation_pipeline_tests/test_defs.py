@@ -6,7 +6,7 @@ from probation_pipeline.definitions import defs
 from probation_pipeline.defs.resources import WAREHOUSE_POOL
 
 AREA_OUTPUTS = {"area_cases", "area_quarantine", "area_accounting", "area_files"}
-POOLED_RECORDS = ("case_records", "quarantine", "row_accounting", "input_files")
+POOLED_RECORDS = ("case_records", "quarantine", "row_accounting", "input_files", "subgroup_counts")
 ANALYSIS_OUTPUTS = (
     "judgement_tables",
     "area_judgement_tables",
@@ -20,10 +20,12 @@ EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
     "raw_extracts": set(),
     **{key: {"raw_extracts"} for key in AREA_OUTPUTS},
     **dict.fromkeys(POOLED_RECORDS, AREA_OUTPUTS),
-    **{key: {"case_records"} for key in ANALYSIS_OUTPUTS},
+    # Computed from the pooled records' subgroup counts, not from a row per case (issue 15).
+    **{key: {"subgroup_counts"} for key in ANALYSIS_OUTPUTS},
     # Every national output of the same refresh, and only those: never raw_extracts, which an
-    # area run rewrites, nor the per-area tables and ratings.
-    "publication": {*POOLED_RECORDS, *ANALYSIS_OUTPUTS} - {"area_judgement_tables", "area_ratings"},
+    # area run rewrites, nor the per-area tables and ratings (nor the counts the tables come from).
+    "publication": {*POOLED_RECORDS, *ANALYSIS_OUTPUTS}
+    - {"area_judgement_tables", "area_ratings", "subgroup_counts"},
 }
 EXPECTED_CHECKS = {
     ("model_summaries", "models_fit_cleanly"),

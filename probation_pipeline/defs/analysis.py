@@ -4,30 +4,25 @@ import dagster as dg
 import pandas as pd
 
 from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
-from probation_pipeline.ratings.rules import NATIONAL_SCOPE, rate_providers
+from probation_pipeline.ratings.rules import NATIONAL_SCOPE, rate_key_area_counts
 from probation_pipeline.stats.findings import (
     bulletin_findings,
     compare_selections,
     effect_directions,
     selections_from_summaries,
 )
-from probation_pipeline.stats.models import fit_assessment_models
+from probation_pipeline.stats.models import fit_assessment_models_from_counts
 from probation_pipeline.stats.reproduction import (
     bulletin_applies,
     compare_with_bulletin,
     describe_mismatches,
 )
-from probation_pipeline.stats.tables import area_judgement_tables as tabulate_area_judgements
-from probation_pipeline.stats.tables import judgement_tables as tabulate_judgements
-from probation_pipeline.stats.tables import markdown_preview
-
-
-def _by_area(case_records: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each area's kept cases, in area order."""
-    return {
-        str(area): cases.reset_index(drop=True)
-        for area, cases in case_records.groupby("area", sort=True, observed=True)
-    }
+from probation_pipeline.stats.subgroups import CASES
+from probation_pipeline.stats.tables import (
+    area_judgement_tables_from_counts,
+    judgement_tables_from_counts,
+    markdown_preview,
+)
 
 
 @dg.asset(
@@ -37,10 +32,10 @@ def _by_area(case_records: pd.DataFrame) -> dict[str, pd.DataFrame]:
     "NPS) with n, yes, % yes (half-up from exact counts) and a 95% Wilson interval.",
 )
 def judgement_tables(
-    context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
+    context: dg.AssetExecutionContext, data: ProbationData, subgroup_counts: pd.DataFrame
 ) -> pd.DataFrame:
     reference = data.reference()
-    tables = tabulate_judgements(case_records, reference)
+    tables = judgement_tables_from_counts(subgroup_counts, reference)
     context.add_output_metadata(
         {"all_cases": dg.MetadataValue.md(markdown_preview(tables, reference))}
     )
@@ -50,15 +45,15 @@ def judgement_tables(
 @dg.asset_check(
     asset=judgement_tables,
     blocking=True,
-    additional_ins={"case_records": dg.AssetIn()},
+    additional_ins={"subgroup_counts": dg.AssetIn()},
     description="On the bulletin's own inspections, every one of the 455 published cells of Tables "
     "1-7 (errata applied) is reproduced; on any other set of inspections it does not apply.",
 )
 def reproduces_bulletin_2018_01(
-    data: ProbationData, judgement_tables: pd.DataFrame, case_records: pd.DataFrame
+    data: ProbationData, judgement_tables: pd.DataFrame, subgroup_counts: pd.DataFrame
 ) -> dg.AssetCheckResult:
     reference = data.reference()
-    applies, reason = bulletin_applies(case_records, reference)
+    applies, reason = bulletin_applies(subgroup_counts, reference)
     if not applies:
         return dg.AssetCheckResult(passed=True, metadata={"applies": False, "reason": reason})
     comparison = compare_with_bulletin(judgement_tables, reference)
@@ -79,17 +74,17 @@ def reproduces_bulletin_2018_01(
 @dg.asset(
     group_name="analysis",
     pool=WAREHOUSE_POOL,
-    description="Tables 1-7 for each area's kept cases (from the pooled records, so a case "
-    "quarantined at pooling is not counted), with an `area` column; computed in the national "
-    "run. For area work in the warehouse: not published, since the national table minus the "
-    "other areas would undo small-cell suppression.",
+    description="Tables 1-7 for each area's kept cases (from the pooled records' subgroup "
+    "counts, so a case quarantined at pooling is not counted), with an `area` column; computed "
+    "in the national run. For area work in the warehouse: not published, since the national "
+    "table minus the other areas would undo small-cell suppression.",
 )
 def area_judgement_tables(
-    context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
+    context: dg.AssetExecutionContext, data: ProbationData, subgroup_counts: pd.DataFrame
 ) -> pd.DataFrame:
-    areas = _by_area(case_records)
-    context.add_output_metadata({"cases_by_area": {a: len(c) for a, c in areas.items()}})
-    return tabulate_area_judgements(case_records, data.reference())
+    cases = subgroup_counts.groupby("area", sort=True)[CASES].sum()
+    context.add_output_metadata({"cases_by_area": {str(a): int(n) for a, n in cases.items()}})
+    return area_judgement_tables_from_counts(subgroup_counts, data.reference())
 
 
 @dg.multi_asset(
@@ -118,13 +113,13 @@ def area_judgement_tables(
 def assessment_models(
     context: dg.AssetExecutionContext,
     data: ProbationData,
-    case_records: pd.DataFrame,
+    subgroup_counts: pd.DataFrame,
 ):
     reference = data.reference()
     # Significance levels are reference data (models.yaml), read also by the method text.
     levels = reference.models
-    models = fit_assessment_models(
-        case_records, reference, entry=levels.entry_p, removal=levels.removal_p
+    models = fit_assessment_models_from_counts(
+        subgroup_counts, reference, entry=levels.entry_p, removal=levels.removal_p
     )
     selected = {
         row.question_id: row.selected or "(none)"
@@ -174,7 +169,7 @@ def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset="model_summaries",
-    additional_ins={"case_records": dg.AssetIn(), "model_coefficients": dg.AssetIn()},
+    additional_ins={"subgroup_counts": dg.AssetIn(), "model_coefficients": dg.AssetIn()},
     description="On the bulletin's own inspections, each question's stepwise model selects the "
     "variables the bulletin found significant (bulletin_findings.csv; entry order free), and each "
     "term's sign agrees with the published percentages; on other inspections it does not apply.",
@@ -182,11 +177,11 @@ def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
 def reproduces_bulletin_findings(
     data: ProbationData,
     model_summaries: pd.DataFrame,
-    case_records: pd.DataFrame,
+    subgroup_counts: pd.DataFrame,
     model_coefficients: pd.DataFrame,
 ) -> dg.AssetCheckResult:
     reference = data.reference()
-    applies, reason = bulletin_applies(case_records, reference)
+    applies, reason = bulletin_applies(subgroup_counts, reference)
     if not applies:
         return dg.AssetCheckResult(passed=True, metadata={"applies": False, "reason": reason})
     comparison = compare_selections(
@@ -214,11 +209,10 @@ def reproduces_bulletin_findings(
     description="Each area's key-area scores and ratings per provider, rated on that area's "
     "cases alone, with Wilson intervals and a flag where the interval crosses a band boundary.",
 )
-def area_ratings(data: ProbationData, case_records: pd.DataFrame) -> pd.DataFrame:
-    config = data.reference().ratings
-    rated = [rate_providers(cases, config) for cases in _by_area(case_records).values()]
-    ratings = pd.concat(rated, ignore_index=True) if rated else rate_providers(case_records, config)
-    return ratings[ratings["scope"] != NATIONAL_SCOPE].reset_index(drop=True)
+def area_ratings(data: ProbationData, subgroup_counts: pd.DataFrame) -> pd.DataFrame:
+    # Area rows depend only on the area's own cases: the same as rating each area alone.
+    rated = rate_key_area_counts(subgroup_counts, data.reference().ratings)
+    return rated[rated["scope"] != NATIONAL_SCOPE].reset_index(drop=True)
 
 
 @dg.asset(
@@ -228,10 +222,10 @@ def area_ratings(data: ProbationData, case_records: pd.DataFrame) -> pd.DataFram
     "Wilson intervals and a flag where the interval crosses a band boundary.",
 )
 def ratings(
-    context: dg.AssetExecutionContext, data: ProbationData, case_records: pd.DataFrame
+    context: dg.AssetExecutionContext, data: ProbationData, subgroup_counts: pd.DataFrame
 ) -> pd.DataFrame:
-    # The same function as area_ratings on all areas at once, so the two always agree.
-    rated = rate_providers(case_records, data.reference().ratings)
+    # The same function as area_ratings, so the two always agree.
+    rated = rate_key_area_counts(subgroup_counts, data.reference().ratings)
     overall = rated[rated["key_area"] == "overall"]
     columns = ["scope", "area", "provider", "pct", "band", "driven_by"]
     context.add_output_metadata(

@@ -3,14 +3,20 @@
 import dagster as dg
 import pandas as pd
 
-from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
-from probation_pipeline.publish.assemble import PUBLISHED_FRAMES, assemble_bundle
+from probation_pipeline.defs.resources import COLUMNS_ONLY, WAREHOUSE_POOL, ProbationData
+from probation_pipeline.publish.assemble import HEADLINE_COLUMNS, PUBLISHED_FRAMES, assemble_bundle
 from probation_pipeline.publish.manifest import code_revision
 from probation_pipeline.publish.object_store import publish
 
 
 @dg.asset(
-    ins={name: dg.AssetIn() for name in PUBLISHED_FRAMES},
+    # Headline counts need six columns of the case records, not all forty.
+    ins={
+        name: dg.AssetIn(metadata={COLUMNS_ONLY: list(HEADLINE_COLUMNS)})
+        if name == "case_records"
+        else dg.AssetIn()
+        for name in PUBLISHED_FRAMES
+    },
     group_name="publication",
     kinds={"html", "excel", "csv"},
     pool=WAREHOUSE_POOL,

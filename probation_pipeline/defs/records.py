@@ -6,7 +6,7 @@ import pandera.errors
 
 from probation_pipeline.defs.ingest import SOURCE_SHA256
 from probation_pipeline.defs.partitions import AREA_BACKFILL, area_partitions
-from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
+from probation_pipeline.defs.resources import COLUMNS_ONLY, WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import ALL_AREAS, pooled_total, unaccounted_rows
@@ -14,6 +14,7 @@ from probation_pipeline.records.area import prepare_area_cases
 from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.schema import case_record_schema, record_domains
+from probation_pipeline.stats.subgroups import CASES, subgroup_counts
 
 ALLOW_MISSING_AREAS = {"allow_missing_partitions": True}
 INPUT_FILE_COLUMNS = ("area", "path", "sha256", "rows")
@@ -147,9 +148,15 @@ def area_records(
             "too), with the SHA-256 of the bytes read and its rows: the same refresh's lineage, "
             "which the publication's manifest lists.",
         ),
+        "subgroup_counts": dg.AssetOut(
+            description="The pooled records counted per area, inspection, provider and subgroup "
+            "levels: cases, answers and Yes per question, cases counted and sufficient per key "
+            "area. Tables, ratings and models are computed from it, not from a row per case.",
+        ),
     },
 )
 def pooled_records(
+    data: ProbationData,
     area_cases: dict[str, pd.DataFrame],
     area_quarantine: dict[str, pd.DataFrame],
     area_accounting: dict[str, pd.DataFrame],
@@ -193,6 +200,12 @@ def pooled_records(
         output_name="input_files",
         metadata={"files": len(files), "raw_rows": int(files["rows"].sum())},
     )
+    counts = subgroup_counts(records, data.reference())
+    yield dg.Output(
+        counts,
+        output_name="subgroup_counts",
+        metadata={"groups": len(counts), "cases": int(counts[CASES].sum())},
+    )
 
 
 @dg.asset_check(
@@ -226,7 +239,8 @@ def case_records_match_schema(
     "superseded + exact duplicates + quarantined, per area and in all.",
     additional_ins={
         "input_files": dg.AssetIn(),
-        "case_records": dg.AssetIn(),
+        # Only its length is needed: one column, not a million rows of forty.
+        "case_records": dg.AssetIn(metadata={COLUMNS_ONLY: ["area"]}),
         "quarantine": dg.AssetIn(),
     },
 )

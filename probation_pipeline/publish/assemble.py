@@ -17,6 +17,15 @@ from probation_pipeline.stats.disclosure import apply_disclosure_control, disclo
 from probation_pipeline.stats.tables import render_bulletin_layout
 
 HIGH_ROSH = ("High", "Very high")
+HEADLINE_COLUMNS: tuple[str, ...] = (
+    "provider",
+    "gender",
+    "supervision_type",
+    "rosh_level",
+    "mappa_eligible",
+    "fieldwork_start",
+)
+"""The only columns of the case records the bundle reads (headline counts, latest fieldwork)."""
 
 
 def headline_counts(records: pd.DataFrame) -> Headline:

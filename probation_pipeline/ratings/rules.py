@@ -73,9 +73,13 @@ def case_sufficiency(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFra
         raise KeyError(f"case records lack the key-area questions {missing}")
     result = records.loc[:, ["area", "provider"]].copy()
     for name, questions in areas.items():
-        answers = records.loc[:, list(questions)].astype("boolean")
-        counted = answers.notna().any(axis=1)
-        any_no = answers.eq(False).fillna(False).any(axis=1)
+        # Column by column in numpy: a row-wise `any` over nullable columns is a slow path.
+        counted = np.zeros(len(records), dtype=bool)
+        any_no = np.zeros(len(records), dtype=bool)
+        for question in questions:
+            answers = records[question].astype("boolean")
+            counted |= answers.notna().to_numpy(dtype=bool)
+            any_no |= answers.eq(False).fillna(False).to_numpy(dtype=bool)
         result[name] = pd.array(np.where(counted, ~any_no, pd.NA), dtype="boolean")
     return result
 
@@ -187,33 +191,73 @@ def rate_providers(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame
     (<NA> band) unless every key area has n > 0. Raises KeyError for missing columns (the config
     is checked when `Reference.ratings` loads it).
     """
+    return rate_key_area_counts(key_area_counts(records, config), config)
+
+
+def counted_column(key_area: str) -> str:
+    """Column counting the cases counted in `key_area` (`key_area_counts`, subgroup counts)."""
+    return f"{key_area}_counted"
+
+
+def sufficient_column(key_area: str) -> str:
+    """Column counting the cases sufficient in `key_area` (`key_area_counts`, subgroup counts)."""
+    return f"{key_area}_sufficient"
+
+
+def key_area_counts(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame:
+    """Per case (one row each, same index): `area`, `provider` and, per key area of the config,
+    `<key area>_counted` and `<key area>_sufficient` as 0/1 (`case_sufficiency`)."""
+    sufficiency = case_sufficiency(records, config)
+    counts = sufficiency.loc[:, ["area", "provider"]]
+    for area in config.key_areas:
+        sufficient = sufficiency[area.name]
+        counts[counted_column(area.name)] = sufficient.notna().to_numpy(dtype=np.int64)
+        counts[sufficient_column(area.name)] = sufficient.fillna(False).to_numpy(dtype=np.int64)
+    return counts
+
+
+def rate_key_area_counts(counts: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame:
+    """`rate_providers` from counts instead of cases: the same frame.
+
+    `counts` has `area`, `provider` and the `<key area>_counted` / `<key area>_sufficient`
+    columns of every key area of the config, one row per case (`key_area_counts`) or per group of
+    cases with their sums (`stats.subgroups.subgroup_counts`); an area is rated when it has a row.
+    Raises KeyError for a missing column.
+    """
     bands = config.bands
     key_areas = [area.name for area in config.key_areas]
     confidence = config.confidence_level
-    sufficiency = case_sufficiency(records, config)
-    long = sufficiency.melt(
-        id_vars=["area", "provider"], var_name="key_area", value_name="is_sufficient"
-    ).dropna(subset=["is_sufficient"])
-    long["is_sufficient"] = long["is_sufficient"].astype(bool)
+    sums = [
+        column for name in key_areas for column in (counted_column(name), sufficient_column(name))
+    ]
+    missing = sorted(set(sums) - set(counts.columns))
+    if missing:
+        raise KeyError(f"key-area counts lack the columns {missing}")
 
-    areas = sorted(records["area"].dropna().unique())
+    def long_form(grouped: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        frames = [
+            grouped.loc[:, [*keys, counted_column(name), sufficient_column(name)]]
+            .rename(columns={counted_column(name): "n", sufficient_column(name): "sufficient"})
+            .assign(key_area=name)
+            for name in key_areas
+        ]
+        long = pd.concat(frames, ignore_index=True)
+        # As before: a key area without counted cases has no row (n = 0 on the grid below).
+        return long[long["n"] > 0]
+
+    areas = sorted(counts["area"].dropna().unique())
     grid = pd.DataFrame(
         [(AREA_SCOPE, a, p, k) for a in areas for p in PROVIDERS for k in key_areas]
         + [(NATIONAL_SCOPE, None, p, k) for p in PROVIDERS for k in key_areas],
         columns=["scope", "area", "provider", "key_area"],
     )
-    by_area = (
-        long.groupby(["area", "provider", "key_area"])["is_sufficient"]
-        .agg(n="size", sufficient="sum")
-        .reset_index()
-        .assign(scope=AREA_SCOPE)
-    )
-    national = (
-        long.groupby(["provider", "key_area"])["is_sufficient"]
-        .agg(n="size", sufficient="sum")
-        .reset_index()
-        .assign(scope=NATIONAL_SCOPE)
-    )
+    by_area = long_form(
+        counts.groupby(["area", "provider"], observed=True)[sums].sum().reset_index(),
+        ["area", "provider"],
+    ).assign(scope=AREA_SCOPE)
+    national = long_form(
+        counts.groupby(["provider"], observed=True)[sums].sum().reset_index(), ["provider"]
+    ).assign(scope=NATIONAL_SCOPE)
     national["area"] = pd.Series(pd.NA, index=national.index, dtype="string")
     by_area["area"] = by_area["area"].astype("string")
     grid["area"] = grid["area"].astype("string")

@@ -23,8 +23,10 @@ from probation_pipeline.stats.stepwise import (
     Coefficient,
     StepwiseInputError,
     StepwiseResult,
+    collapse_patterns,
     forward_stepwise,
 )
+from probation_pipeline.stats.subgroups import CASES, answered_column, yes_column
 
 DEFAULT_CANDIDATES: tuple[str, ...] = ("provider", *TABLE_VARIABLES)
 """Candidates of the bulletin's models; the order breaks ties between equal p-values."""
@@ -219,6 +221,44 @@ def fit_assessment_models(
         )
         for question in questions
     }
+    return _assessment_models(results)
+
+
+def fit_assessment_models_from_counts(
+    counts: pd.DataFrame,
+    reference: Reference,
+    candidates: Sequence[str] = DEFAULT_CANDIDATES,
+    entry: float = 0.05,
+    removal: float = 0.10,
+    reference_levels: Mapping[str, str] | None = None,
+) -> AssessmentModels:
+    """`fit_assessment_models` of the cases `counts` counts (`stats.subgroups.subgroup_counts`):
+    the same models, steps and statistics, from a row per group of cases instead of per case."""
+    questions = reference.question_ids
+    frame = model_frame(counts, reference, candidates, questions=())
+    levels = model_levels(reference, candidates)
+    cases = counts[CASES].to_numpy()
+    results = {}
+    for question in questions:
+        patterns = collapse_patterns(
+            frame,
+            question,
+            candidates,
+            levels=levels,
+            reference_levels=reference_levels,
+            counts=(
+                cases,
+                counts[answered_column(question)].to_numpy(),
+                counts[yes_column(question)].to_numpy(),
+            ),
+        )
+        results[question] = forward_stepwise(
+            patterns, question, candidates, entry=entry, removal=removal
+        )
+    return _assessment_models(results)
+
+
+def _assessment_models(results: dict[str, StepwiseResult]) -> AssessmentModels:
     return AssessmentModels(
         steps=_steps_frame(results),
         coefficients=_coefficients_frame(results),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.rounding import implied_yes
+from probation_pipeline.stats.subgroups import CASES
 
 CELL_KEYS: tuple[str, ...] = ("question_id", "variable", "level", "provider")
 COMPARISON_COLUMNS: tuple[str, ...] = (
@@ -64,8 +65,9 @@ def bulletin_applies(records: pd.DataFrame, reference: Reference) -> tuple[bool,
 
     True when the set of areas equals the bulletin's areas (pcc_areas.csv), each area holds one
     inspection (if so configured) and every case's fieldwork_start lies in the configured window
-    (inclusive). Otherwise False with the first reason found. Raises KeyError when `area`,
-    `inspection_id` or `fieldwork_start` is missing.
+    (inclusive). Otherwise False with the first reason found. `records` may also be subgroup
+    counts (`stats.subgroups.subgroup_counts`): a row per group, its cases in `cases`. Raises
+    KeyError when `area`, `inspection_id` or `fieldwork_start` is missing.
     """
     missing = [c for c in ("area", "inspection_id", "fieldwork_start") if c not in records.columns]
     if missing:
@@ -97,8 +99,9 @@ def bulletin_applies(records: pd.DataFrame, reference: Reference) -> tuple[bool,
             f"{scope.fieldwork_start_from:%Y-%m-%d} to {scope.fieldwork_start_to:%Y-%m-%d}"
         )
     inspections = records["inspection_id"].nunique()
+    cases = int(records[CASES].sum()) if CASES in records.columns else len(records)
     return True, (
-        f"applies: {len(records):,} cases from {inspections} inspections of the "
+        f"applies: {cases:,} cases from {inspections} inspections of the "
         f"{len(scope.areas)} areas of {scope.publication_id}, fieldwork within its window"
     )
 

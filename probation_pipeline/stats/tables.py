@@ -7,7 +7,7 @@ OGRS band and RoSH (`with_table_levels`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, TABLE_VARIABLES
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.levels import with_table_levels
 from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
+from probation_pipeline.stats.subgroups import CASES, answered_column, yes_column
 
 ALL_VARIABLE = "all"
 ALL_LEVEL = "All cases"
@@ -96,21 +97,27 @@ def _check_columns(records: pd.DataFrame, question_ids: Collection[str]) -> None
         raise KeyError(f"case records lack the columns judgement tables need: {missing}")
 
 
-def _check_levels(records: pd.DataFrame, reference: Reference) -> None:
-    """Fail loudly on values outside the table levels: they would silently vanish from every row."""
-    if records["provider"].isna().any():
+def _check_levels(counts: pd.DataFrame, reference: Reference) -> None:
+    """Fail loudly on values outside the table levels: they would silently vanish from every row.
+
+    `counts` has the table variables (merged) and CASES, the cases of each row.
+    """
+    cases = counts[CASES]
+    if counts["provider"].isna().any():
         # Such a case would count in All but in neither CRC nor NPS: All = CRC + NPS would fail.
-        raise UnknownLevelError(f"{int(records['provider'].isna().sum())} case(s) have no provider")
+        missing = int(cases[counts["provider"].isna()].sum())
+        raise UnknownLevelError(f"{missing} case(s) have no provider")
     allowed = {"provider": PROVIDERS} | {v: reference.table_levels(v) for v in TABLE_VARIABLES}
     for column, levels in allowed.items():
-        unknown = sorted(set(records[column].dropna().unique()) - set(levels))
+        unknown = sorted(set(counts[column].dropna().unique()) - set(levels))
         if unknown:
             raise UnknownLevelError(
                 f"column {column!r} holds values with no table row: {unknown}; "
                 f"expected one of {list(levels)} or missing"
             )
     for provider, variable, level in STRUCTURALLY_NOT_APPLICABLE:
-        count = int(((records["provider"] == provider) & (records[variable] == level)).sum())
+        cell = ((counts["provider"] == provider) & (counts[variable] == level)).fillna(False)
+        count = int(cases[cell.to_numpy(dtype=bool)].sum())
         if count:
             raise ImpossibleCellError(
                 f"{count} case(s) with provider {provider} and {variable} {level}: "
@@ -136,39 +143,53 @@ def _table_grid(reference: Reference, question_ids: Collection[str]) -> pd.DataF
     )
 
 
-def _answer_counts(records: pd.DataFrame, question_ids: Collection[str]) -> pd.DataFrame:
-    """n (answered) and yes per question, variable, level and provider."""
+def _record_counts(records: pd.DataFrame, question_ids: Collection[str]) -> pd.DataFrame:
+    """Each case as a row of counts: provider, the table variables, CASES (1) and, per question,
+    whether it was answered and answered Yes (0/1), as in `stats.subgroups.subgroup_counts`."""
     keys = ["provider", *TABLE_VARIABLES]
-    flags = {}
+    flags = {CASES: np.ones(len(records), dtype=np.int64)}
     for question_id in question_ids:
         # <NA> = not applicable / not asked: outside the base of that question.
         answers = records[question_id].astype("boolean")
-        flags[f"n:{question_id}"] = answers.notna().to_numpy(dtype=np.int64)
-        flags[f"yes:{question_id}"] = answers.fillna(False).to_numpy(dtype=np.int64)
+        flags[answered_column(question_id)] = answers.notna().to_numpy(dtype=np.int64)
+        flags[yes_column(question_id)] = answers.fillna(False).to_numpy(dtype=np.int64)
+    return pd.concat([records[keys].reset_index(drop=True), pd.DataFrame(flags)], axis=1)
+
+
+def _answer_counts(
+    counts: pd.DataFrame, question_ids: Collection[str], by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """n (answered) and yes per `by` (e.g. area), question, variable, level and provider."""
+    keys = [*by, "provider", *TABLE_VARIABLES]
+    answered = [answered_column(question_id) for question_id in question_ids]
+    yes = [yes_column(question_id) for question_id in question_ids]
     # Collapse the cases to their few thousand subgroup patterns first: every count below is a
     # sum over patterns, so national-scale data costs one pass.
     patterns = (
-        pd.concat([records[keys].reset_index(drop=True), pd.DataFrame(flags)], axis=1)
+        counts.loc[:, [*keys, *answered, *yes]]
         .groupby(keys, dropna=False, sort=False, observed=True)
         .sum()
         .reset_index()
     )
     patterns[ALL_VARIABLE] = ALL_LEVEL
     patterns = pd.concat([patterns, patterns.assign(provider=ALL_PROVIDERS)], ignore_index=True)
-    counts = []
+    frames = []
     for variable in (ALL_VARIABLE, *TABLE_VARIABLES):
         # Missing demographics drop out here (no level) but stay in the `all` row.
         summed = (
-            patterns.dropna(subset=[variable]).groupby([variable, "provider"])[list(flags)].sum()
+            patterns.dropna(subset=[variable])
+            .groupby([*by, variable, "provider"])[[*answered, *yes]]
+            .sum()
         )
-        summed.columns = pd.MultiIndex.from_tuples(
-            [tuple(column.split(":", 1)) for column in summed.columns]
-        )
-        long = summed.stack(level=1, future_stack=True).reset_index()
-        long.columns = ["level", "provider", "question_id", "n", "yes"]
-        long["variable"] = variable
-        counts.append(long)
-    return pd.concat(counts, ignore_index=True)
+        # One row per group and question, questions varying fastest.
+        cells = summed.index.to_frame(index=False, name=[*by, "level", "provider"])
+        cells = cells.iloc[np.repeat(np.arange(len(cells)), len(answered))].reset_index(drop=True)
+        cells["question_id"] = np.tile(np.asarray(question_ids, dtype=object), len(summed))
+        cells["n"] = summed[answered].to_numpy().ravel()
+        cells["yes"] = summed[yes].to_numpy().ravel()
+        cells["variable"] = variable
+        frames.append(cells)
+    return pd.concat(frames, ignore_index=True)
 
 
 def judgement_tables(
@@ -201,15 +222,36 @@ def judgement_tables(
     return check_frame(_tabulate(records, reference, confidence), JudgementTableSchema)
 
 
+def judgement_tables_from_counts(
+    counts: pd.DataFrame, reference: Reference, confidence: float = 0.95
+) -> pd.DataFrame:
+    """`judgement_tables` of the cases `counts` counts (`stats.subgroups.subgroup_counts`): the
+    same frame, from a few thousand rows instead of a row per case."""
+    return check_frame(_tabulate_counts(counts, reference, confidence), JudgementTableSchema)
+
+
 def _tabulate(records: pd.DataFrame, reference: Reference, confidence: float) -> pd.DataFrame:
+    _check_columns(records, reference.question_ids)
+    return _tabulate_counts(_record_counts(records, reference.question_ids), reference, confidence)
+
+
+def _tabulate_counts(
+    counts: pd.DataFrame, reference: Reference, confidence: float, by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The tables of `counts`; with `by`, one full grid per value of those columns (sorted),
+    which lead the grid's columns."""
     question_ids = reference.question_ids
-    _check_columns(records, question_ids)
-    merged = with_table_levels(records, reference)
+    merged = with_table_levels(counts, reference)
     _check_levels(merged, reference)
 
     grid = _table_grid(reference, question_ids)
+    if by:
+        groups = merged.loc[:, list(by)].drop_duplicates().sort_values(list(by))
+        grid = groups.astype(object).merge(grid, how="cross")
     keys = ["question_id", "variable", "level", "provider"]
-    table = grid.merge(_answer_counts(merged, question_ids), on=keys, how="left", validate="1:1")
+    table = grid.merge(
+        _answer_counts(merged, question_ids, by), on=[*by, *keys], how="left", validate="1:1"
+    )
     table["n"] = table["n"].fillna(0).astype("Int64")
     table["yes"] = table["yes"].fillna(0).astype("Int64")
     applicable = pd.Series(
@@ -235,7 +277,7 @@ def _tabulate(records: pd.DataFrame, reference: Reference, confidence: float) ->
     table["ci_upper"] = pd.array(round_half_up(100 * upper), dtype="Float64")
     for column in keys:
         table[column] = table[column].astype("string")
-    return table.loc[:, list(TABLE_COLUMNS)]
+    return table.loc[:, [*by, *TABLE_COLUMNS]]
 
 
 def area_judgement_tables(
@@ -249,13 +291,27 @@ def area_judgement_tables(
     """
     if "area" not in records.columns:
         raise KeyError("case records lack the column 'area'")
-    frames = [
-        _tabulate(cases.reset_index(drop=True), reference, confidence).assign(area=str(area))
-        for area, cases in records.groupby("area", sort=True, observed=True)
-    ]
-    if not frames:
-        frames = [_tabulate(records, reference, confidence).assign(area=pd.Series(dtype=object))]
-    return check_frame(pd.concat(frames, ignore_index=True), AreaJudgementTableSchema)
+    _check_columns(records, reference.question_ids)
+    counts = _record_counts(records, reference.question_ids)
+    counts["area"] = records["area"].reset_index(drop=True)
+    return area_judgement_tables_from_counts(counts, reference, confidence)
+
+
+def area_judgement_tables_from_counts(
+    counts: pd.DataFrame, reference: Reference, confidence: float = 0.95
+) -> pd.DataFrame:
+    """`area_judgement_tables` of the cases `counts` counts (`stats.subgroups.subgroup_counts`)."""
+    if "area" not in counts.columns:
+        raise KeyError("subgroup counts lack the column 'area'")
+    counts = counts[counts["area"].notna()]
+    if counts.empty:
+        # Without cases, the grid with a missing area.
+        tables = _tabulate_counts(counts, reference, confidence)
+        return check_frame(tables.assign(area=pd.Series(dtype=object)), AreaJudgementTableSchema)
+    # Every area in one pass: the same cells as tabulating each area alone.
+    tables = _tabulate_counts(counts, reference, confidence, by=["area"])
+    tables["area"] = tables["area"].astype(str).astype(object)
+    return check_frame(tables.loc[:, [*TABLE_COLUMNS, "area"]], AreaJudgementTableSchema)
 
 
 def render_bulletin_layout(

@@ -13,6 +13,7 @@ from probation_pipeline.stats.reproduction import (
     describe_mismatches,
     expected_cells,
 )
+from probation_pipeline.stats.subgroups import subgroup_counts
 from probation_pipeline.stats.tables import judgement_tables
 from probation_pipeline_tests.cells import only_row
 from probation_pipeline_tests.stats.records_factory import REFERENCE_DIR, make_records, reference
@@ -198,6 +199,16 @@ def test_bulletin_does_not_apply_otherwise(records: pd.DataFrame, reason: str) -
     assert not applies
     assert message.startswith("does not apply")
     assert reason in message
+    # The checks ask the same of the subgroup counts.
+    assert bulletin_applies(subgroup_counts(records, REF), REF) == (applies, message)
+
+
+def test_bulletin_scope_of_subgroup_counts_counts_their_cases() -> None:
+    records = pd.concat([bulletin_records(), bulletin_records()], ignore_index=True)
+    counts = subgroup_counts(records, REF)
+    assert len(counts) < len(records)
+    assert bulletin_applies(counts, REF) == bulletin_applies(records, REF)
+    assert "28 cases" in bulletin_applies(counts, REF)[1]
 
 
 @pytest.mark.parametrize(

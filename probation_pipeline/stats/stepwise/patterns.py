@@ -97,8 +97,14 @@ def collapse_patterns(
     *,
     levels: Mapping[str, Sequence[str]] | None = None,
     reference_levels: Mapping[str, str] | None = None,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> CovariatePatterns:
     """Listwise-delete `data` over `outcome` and `candidates` and collapse it to covariate patterns.
+
+    `data` holds a row per case, or, with `counts` = (cases, answered, yes), a row per group of
+    cases: the group's cases, how many of them have the outcome known, and how many have it yes
+    (integer arrays aligned with `data`; `outcome` then only names the model and need not be a
+    column). Both give the same patterns for the same cases.
 
     `levels[variable]` fixes the coding order of a variable (default: the categories of a
     categorical column, else the sorted observed values); `reference_levels[variable]` its
@@ -111,13 +117,21 @@ def collapse_patterns(
     """
     levels = dict(levels or {})
     reference_levels = dict(reference_levels or {})
-    missing = [c for c in (outcome, *candidates) if c not in data.columns]
+    required = candidates if counts is not None else (outcome, *candidates)
+    missing = [c for c in required if c not in data.columns]
     if missing:
         raise StepwiseInputError(f"columns not in the data: {missing!r}")
     if len(set(candidates)) != len(candidates):
         raise StepwiseInputError(f"candidates repeat: {list(candidates)!r}")
 
-    known, yes = _outcome_array(data[outcome], outcome)
+    if counts is None:
+        known, yes = _outcome_array(data[outcome], outcome)
+        answered = None
+        n_data = len(data)
+    else:
+        group_cases, answered, yes = (np.asarray(c, dtype=np.int64) for c in counts)
+        known = answered > 0
+        n_data = int(group_cases.sum())
     all_levels: list[tuple[str, ...]] = []
     all_codes: list[np.ndarray] = []
     for variable in candidates:
@@ -139,15 +153,18 @@ def collapse_patterns(
         key += codes
     key = key[known]
     yes_known = yes[known]
+    # A row per case weighs 1; a row per group weighs its cases with the outcome known. The
+    # sums are of integers, so exact whatever the order.
+    weights = None if answered is None else answered[known]
     grid = math.prod(sizes)
     if grid <= _DENSE_GRID_LIMIT:
-        cases_grid = np.bincount(key, minlength=grid)
+        cases_grid = np.bincount(key, weights=weights, minlength=grid)
         yes_grid = np.bincount(key, weights=yes_known, minlength=grid)
         pattern_keys = np.flatnonzero(cases_grid)
         cases, yes_counts = cases_grid[pattern_keys], yes_grid[pattern_keys]
     else:
         pattern_keys, inverse = np.unique(key, return_inverse=True)
-        cases = np.bincount(inverse)
+        cases = np.bincount(inverse, weights=weights)
         yes_counts = np.bincount(inverse, weights=yes_known)
     pattern_codes = np.unravel_index(pattern_keys, sizes) if candidates else ()
 
@@ -189,6 +206,6 @@ def collapse_patterns(
         codes=codes_by_variable,
         cases=cases.astype(float),
         yes=yes_counts.astype(float),
-        n_excluded=int(len(data) - known.sum()),
+        n_excluded=int(n_data - cases.sum()),
         warnings=tuple(issued),
     )
