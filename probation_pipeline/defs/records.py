@@ -6,7 +6,7 @@ import pandera.errors
 
 from probation_pipeline.defs.ingest import SOURCE_SHA256
 from probation_pipeline.defs.partitions import AREA_BACKFILL, area_partitions
-from probation_pipeline.defs.resources import COLUMNS_ONLY, WAREHOUSE_POOL, ProbationData
+from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import ALL_AREAS, pooled_total, unaccounted_rows
@@ -121,6 +121,33 @@ def area_records(
         yield dg.Output({area: result[name] for area, result in results.items()}, output_name=name)
 
 
+CHECKS = [
+    dg.AssetCheckSpec(
+        "case_records_match_schema",
+        asset="case_records",
+        blocking=True,
+        description="The pooled records satisfy the pandera case record schema, every rule of "
+        "`case_record_schema` (`probation_pipeline/records/schema.py`) with the domains of the "
+        "reference data.",
+    ),
+    dg.AssetCheckSpec(
+        "every_area_in_force",
+        asset="case_records",
+        blocking=True,
+        description="Every area with extracts under raw/ is in the pooled records: an area whose "
+        "extracts have never passed (unreadable, contradictory or not fit to publish) blocks the "
+        "publication instead of going silently missing.",
+    ),
+    dg.AssetCheckSpec(
+        "row_accounting_closes",
+        asset="row_accounting",
+        blocking=True,
+        description="Row accounting closes: the rows of the files read (`input_files`) = kept + "
+        "superseded + exact duplicates + quarantined, per area and in all.",
+    ),
+]
+
+
 @dg.multi_asset(
     group_name="records",
     can_subset=False,
@@ -130,6 +157,9 @@ def area_records(
         name: dg.AssetIn(metadata=ALLOW_MISSING_AREAS)
         for name in ("area_cases", "area_quarantine", "area_accounting", "area_files")
     },
+    # Checked here, on the frames in memory, rather than by steps reading a million rows back;
+    # a failing blocking check fails this step, so nothing pooled downstream is rebuilt.
+    check_specs=CHECKS,
     outs={
         "case_records": dg.AssetOut(
             description="The analysis dataset: every kept case of the latest inspection of every "
@@ -206,13 +236,11 @@ def pooled_records(
         output_name="subgroup_counts",
         metadata={"groups": len(counts), "cases": int(counts[CASES].sum())},
     )
+    yield case_records_match_schema(data, records)
+    yield every_area_in_force(data, area_accounting)
+    yield row_accounting_closes(pooled.accounting, files, records, pooled.quarantine)
 
 
-@dg.asset_check(
-    asset="case_records",
-    blocking=True,
-    description="The pooled records satisfy the pandera case record schema, every rule of `case_record_schema` (`probation_pipeline/records/schema.py`) with the domains of the reference data.",
-)
 def case_records_match_schema(
     data: ProbationData, case_records: pd.DataFrame
 ) -> dg.AssetCheckResult:
@@ -223,27 +251,22 @@ def case_records_match_schema(
         failures = errors.failure_cases
         summary = failures.groupby(["column", "check"], dropna=False).size().rename("failures")
         return dg.AssetCheckResult(
+            check_name="case_records_match_schema",
+            asset_key="case_records",
             passed=False,
             metadata={
                 "failures": len(failures),
                 "by_rule": dg.MetadataValue.md(summary.reset_index().to_markdown(index=False)),
             },
         )
-    return dg.AssetCheckResult(passed=True, metadata={"rows_checked": len(case_records)})
+    return dg.AssetCheckResult(
+        check_name="case_records_match_schema",
+        asset_key="case_records",
+        passed=True,
+        metadata={"rows_checked": len(case_records)},
+    )
 
 
-@dg.asset_check(
-    asset="row_accounting",
-    blocking=True,
-    description="Row accounting closes: the rows of the files read (`input_files`) = kept + "
-    "superseded + exact duplicates + quarantined, per area and in all.",
-    additional_ins={
-        "input_files": dg.AssetIn(),
-        # Only its length is needed: one column, not a million rows of forty.
-        "case_records": dg.AssetIn(metadata={COLUMNS_ONLY: ["area"]}),
-        "quarantine": dg.AssetIn(),
-    },
-)
 def row_accounting_closes(
     row_accounting: pd.DataFrame,
     input_files: pd.DataFrame,
@@ -273,6 +296,8 @@ def row_accounting_closes(
     differing = accounted.sub(read, fill_value=0)
     per_area_open = sorted(not_closing | set(differing.index[differing != 0]))
     return dg.AssetCheckResult(
+        check_name="row_accounting_closes",
+        asset_key="row_accounting",
         passed=gap == 0 and not per_area_open,
         metadata={
             **observed,
@@ -282,20 +307,14 @@ def row_accounting_closes(
     )
 
 
-@dg.asset_check(
-    asset="case_records",
-    blocking=True,
-    description="Every area with extracts under raw/ is in the pooled records: an area whose "
-    "extracts have never passed (unreadable, contradictory or not fit to publish) blocks the "
-    "publication instead of going silently missing.",
-    additional_ins={"area_accounting": dg.AssetIn(metadata=ALLOW_MISSING_AREAS)},
-)
 def every_area_in_force(
     data: ProbationData, area_accounting: dict[str, pd.DataFrame]
 ) -> dg.AssetCheckResult:
     expected = areas_with_extract_files(data.paths.raw, data.reference().area_slugs)
     missing = sorted(set(expected) - set(area_accounting))
     return dg.AssetCheckResult(
+        check_name="every_area_in_force",
+        asset_key="case_records",
         passed=not missing,
         metadata={
             "areas_expected": len(expected),
