@@ -1,8 +1,8 @@
 """The Dagster code location: composes the stage definitions with their resources.
 
-What every asset shares is applied here, once: the owner, the storage kind and the automation
+What every asset shares is applied here, once: the owner, the storage kind, the automation
 condition (eager for everything downstream of `raw_extracts`, which the sensor and hand reruns
-drive). Runs execute in process: a refresh is a few runs of small steps, and a process per step
+drive) and the group, which is the stage whose module defines the asset. Runs execute in process: a refresh is a few runs of small steps, and a process per step
 would cost more than the steps.
 """
 
@@ -16,7 +16,8 @@ from probation_pipeline.defs.jobs import build_jobs
 from probation_pipeline.defs.resources import ParquetIOManagerResource, ProbationData, PseudonymKey
 from probation_pipeline.paths import DataPaths
 
-STAGES = (ingest, records, analysis, publication)
+STAGES = {"ingest": ingest, "records": records, "analysis": analysis, "publication": publication}
+"""Each stage's module, by the asset group of what it defines (the groups of the UI's lineage)."""
 OWNERS = ("team:research-and-analysis",)
 KINDS = {"pandas", "parquet"}
 """Every asset's value is a pandas frame stored as Parquet in the warehouse (ParquetIOManager);
@@ -34,9 +35,14 @@ def _shared_attributes(spec: dg.AssetSpec) -> dg.AssetSpec:
 def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:
     """All assets, checks, jobs, sensors and schedules, reading and writing below `paths`."""
     paths = paths or DataPaths.from_env()
+    assets = [
+        asset
+        for group, module in STAGES.items()
+        for asset in dg.load_assets_from_modules([module], group_name=group)
+    ]
     stage_defs = dg.Definitions(
-        assets=dg.map_asset_specs(_shared_attributes, dg.load_assets_from_modules(list(STAGES))),
-        asset_checks=dg.load_asset_checks_from_modules(list(STAGES)),
+        assets=dg.map_asset_specs(_shared_attributes, assets),
+        asset_checks=dg.load_asset_checks_from_modules(list(STAGES.values())),
     )
     return dg.Definitions.merge(
         stage_defs,

@@ -36,6 +36,12 @@ EXPECTED_CHECKS = {
     ("case_records", "every_area_in_force"),
 }
 AREA_PARTITIONED = {"raw_extracts", *AREA_OUTPUTS}
+EXPECTED_GROUPS = {
+    "raw_extracts": "ingest",
+    **dict.fromkeys((*AREA_OUTPUTS, *POOLED_RECORDS), "records"),
+    **dict.fromkeys(ANALYSIS_OUTPUTS, "analysis"),
+    "publication": "publication",
+}
 
 
 def test_asset_graph_is_pinned():
@@ -53,7 +59,7 @@ def test_partitioning_groups_and_checks():
         node = graph.get(key)
         name = key.to_user_string()
         assert (node.partitions_def is not None) == (name in AREA_PARTITIONED), name
-        assert node.group_name in {"ingest", "records", "analysis", "publication"}
+        assert node.group_name == EXPECTED_GROUPS[name], name
         assert node.description, name
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert checks == EXPECTED_CHECKS

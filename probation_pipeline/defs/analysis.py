@@ -26,7 +26,6 @@ from probation_pipeline.stats.tables import (
 
 
 @dg.asset(
-    group_name="analysis",
     pool=WAREHOUSE_POOL,
     description="Tables 1-7 in tidy form: every question x subgroup level x provider (All, CRC, "
     "NPS) with n, yes, % yes (half-up from exact counts) and a 95% Wilson interval.",
@@ -72,7 +71,6 @@ def reproduces_bulletin_2018_01(
 
 
 @dg.asset(
-    group_name="analysis",
     pool=WAREHOUSE_POOL,
     description="Tables 1-7 for each area's kept cases (from the pooled records' subgroup "
     "counts, so a case quarantined at pooling is not counted), with an `area` column; computed "
@@ -89,7 +87,6 @@ def area_judgement_tables(
 
 @dg.multi_asset(
     name="assessment_models",
-    group_name="analysis",
     can_subset=False,
     pool=WAREHOUSE_POOL,
     outs={
@@ -117,10 +114,7 @@ def assessment_models(
 ):
     reference = data.reference()
     # Significance levels are reference data (models.yaml), read also by the method text.
-    levels = reference.models
-    models = fit_assessment_models_from_counts(
-        subgroup_counts, reference, entry=levels.entry_p, removal=levels.removal_p
-    )
+    models = fit_assessment_models_from_counts(subgroup_counts, reference)
     selected = {
         row.question_id: row.selected or "(none)"
         for row in models.summaries.itertuples(index=False)
@@ -204,7 +198,6 @@ def reproduces_bulletin_findings(
 
 
 @dg.asset(
-    group_name="analysis",
     pool=WAREHOUSE_POOL,
     description="Each area's key-area scores and ratings per provider, rated on that area's "
     "cases alone, with Wilson intervals and a flag where the interval crosses a band boundary.",
@@ -216,7 +209,6 @@ def area_ratings(data: ProbationData, subgroup_counts: pd.DataFrame) -> pd.DataF
 
 
 @dg.asset(
-    group_name="analysis",
     pool=WAREHOUSE_POOL,
     description="Key-area scores and ratings of every area and nationally, per provider, with "
     "Wilson intervals and a flag where the interval crosses a band boundary.",

@@ -65,7 +65,6 @@ def _read_area(
 @dg.asset(
     partitions_def=area_partitions,
     backfill_policy=AREA_BACKFILL,
-    group_name="ingest",
     kinds={"csv"},
     description=(
         "Every inspection extract of one PCC area (`raw/<area>/*.csv`), read in its form version "

@@ -17,7 +17,6 @@ from probation_pipeline.publish.object_store import publish
         else dg.AssetIn()
         for name in PUBLISHED_FRAMES
     },
-    group_name="publication",
     kinds={"html", "excel", "csv"},
     pool=WAREHOUSE_POOL,
     description="data/published/<publication_id>/ (tables.xlsx, tables.ods, CSV and Parquet of "

@@ -87,7 +87,6 @@ def _prepare_area(context: dg.AssetExecutionContext, data: ProbationData, area, 
 @dg.multi_asset(
     partitions_def=area_partitions,
     backfill_policy=AREA_BACKFILL,
-    group_name="records",
     can_subset=False,
     pool=WAREHOUSE_POOL,
     outs={
@@ -149,7 +148,6 @@ CHECKS = [
 
 
 @dg.multi_asset(
-    group_name="records",
     can_subset=False,
     pool=WAREHOUSE_POOL,
     # An area whose extract cannot be read has no partition yet; pool the others and say so.

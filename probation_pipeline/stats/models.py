@@ -194,18 +194,18 @@ def fit_assessment_models(
     records: pd.DataFrame,
     reference: Reference,
     candidates: Sequence[str] = DEFAULT_CANDIDATES,
-    entry: float = 0.05,
-    removal: float = 0.10,
     reference_levels: Mapping[str, str] | None = None,
 ) -> AssessmentModels:
     """Fit one forward stepwise model per question of questions.csv on `records`.
 
     `records` are case records (records/columns.py contract; `ogrs_band`, `rosh_level` unmerged).
-    Each model uses the cases that answered the question and have every candidate known.
-    `reference_levels` overrides the reference category of a variable (default: the first level
-    in the bulletin's row order, CRC for provider). Warnings from the fits are emitted and kept in
-    `summaries.warnings`. Raises StepwiseInputError / UnknownLevelError on invalid input.
+    Each model uses the cases that answered the question and have every candidate known; entry
+    and removal p are those of models.yaml (`reference.models`). `reference_levels` overrides the
+    reference category of a variable (default: the first level in the bulletin's row order, CRC
+    for provider). Warnings from the fits are emitted and kept in `summaries.warnings`. Raises
+    StepwiseInputError / UnknownLevelError on invalid input.
     """
+    entry, removal = reference.models.entry_p, reference.models.removal_p
     questions = reference.question_ids
     frame = model_frame(records, reference, candidates, questions)
     levels = model_levels(reference, candidates)
@@ -225,15 +225,13 @@ def fit_assessment_models(
 
 
 def fit_assessment_models_from_counts(
-    counts: pd.DataFrame,
-    reference: Reference,
-    candidates: Sequence[str] = DEFAULT_CANDIDATES,
-    entry: float = 0.05,
-    removal: float = 0.10,
-    reference_levels: Mapping[str, str] | None = None,
+    counts: pd.DataFrame, reference: Reference
 ) -> AssessmentModels:
-    """`fit_assessment_models` of the cases `counts` counts (`stats.subgroups.subgroup_counts`):
-    the same models, steps and statistics, from a row per group of cases instead of per case."""
+    """`fit_assessment_models(records, reference)` of the cases `counts` counts
+    (`stats.subgroups.subgroup_counts`): the same models, steps and statistics (the bulletin's
+    candidates and reference levels), from a row per group of cases instead of per case."""
+    candidates = DEFAULT_CANDIDATES
+    entry, removal = reference.models.entry_p, reference.models.removal_p
     questions = reference.question_ids
     frame = model_frame(counts, reference, candidates, questions=())
     levels = model_levels(reference, candidates)
@@ -245,7 +243,6 @@ def fit_assessment_models_from_counts(
             question,
             candidates,
             levels=levels,
-            reference_levels=reference_levels,
             counts=(
                 cases,
                 counts[answered_column(question)].to_numpy(),
