@@ -41,47 +41,36 @@ def test_the_shipped_reference_loads() -> None:
     assert reference.bulletin.publication_id == "bulletin-2018-01"
 
 
+# Per file: (text replaced, replacement, the field the error must name).
+BAD_SETTINGS: dict[str, list[tuple[str, str, str]]] = {
+    "ratings.yaml": [
+        ("min_share: 0.65", "min_share: 0.85", "bands"),
+        ("min_share: 0.65", "min_share: high", "bands[1].min_share"),
+        ("{rating: Good, min_share: 0.65}", "{min_share: 0.65}", "bands[1].rating"),
+        ("min_share: 0.0", "min_share: 0.1", "bands"),
+        ("case_rule: every_answered_question_yes", "case_rule: majority", "case_rule"),
+        ("  desistance:\n    label: Factors", "  other:\n    label: Factors", "key_area"),
+    ],
+    "disclosure.yaml": [
+        ("min_base: 5", "min_base: 0", "min_base"),
+        ("min_base: 5", "min_base: '5'", "min_base"),
+        ("min_base: 5", "threshold: 5", "min_base"),
+    ],
+    "operations.yaml": [
+        ("interval_seconds: 5", "interval_seconds: soon", "raw_sensor.interval_seconds"),
+    ],
+    "bulletin_2018_01.yaml": [
+        ("fieldwork_start_to: 2017-12-31", "fieldwork_start_to: end", "fieldwork_start_to"),
+    ],
+    "questions.csv": [
+        ("desistance_pre,3,desistance,no", "desistance_pre,3,desistance,maybe", "rated"),
+    ],
+}
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "field"),
-    [
-        ("ratings.yaml", "min_share: 0.65", "min_share: 0.85", "bands"),
-        ("ratings.yaml", "min_share: 0.65", "min_share: high", "bands[1].min_share"),
-        ("ratings.yaml", "{rating: Good, min_share: 0.65}", "{min_share: 0.65}", "bands[1].rating"),
-        ("ratings.yaml", "min_share: 0.0", "min_share: 0.1", "bands"),
-        (
-            "ratings.yaml",
-            "case_rule: every_answered_question_yes",
-            "case_rule: majority",
-            "case_rule",
-        ),
-        (
-            "ratings.yaml",
-            "  desistance:\n    label: Factors",
-            "  other:\n    label: Factors",
-            "key_area",
-        ),
-        ("disclosure.yaml", "min_base: 5", "min_base: 0", "min_base"),
-        ("disclosure.yaml", "min_base: 5", "min_base: '5'", "min_base"),
-        ("disclosure.yaml", "min_base: 5", "threshold: 5", "min_base"),
-        (
-            "operations.yaml",
-            "interval_seconds: 5",
-            "interval_seconds: soon",
-            "raw_sensor.interval_seconds",
-        ),
-        (
-            "bulletin_2018_01.yaml",
-            "fieldwork_start_to: 2017-12-31",
-            "fieldwork_start_to: end",
-            "fieldwork_start_to",
-        ),
-        (
-            "questions.csv",
-            "desistance_pre,3,desistance,no",
-            "desistance_pre,3,desistance,maybe",
-            "rated",
-        ),
-    ],
+    [(file, *case) for file, cases in BAD_SETTINGS.items() for case in cases],
 )
 def test_a_bad_setting_fails_at_load_naming_file_and_field(
     tmp_path: Path, file: str, old: str, new: str, field: str
