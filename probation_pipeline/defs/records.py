@@ -10,7 +10,7 @@ from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import ALL_AREAS, pooled_total, unaccounted_rows
-from probation_pipeline.records.area import prepare_area_cases
+from probation_pipeline.records.area import AreaCases, prepare_areas
 from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.schema import case_record_schema, record_domains
@@ -41,10 +41,15 @@ def area_files(area: str, raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _prepare_area(context: dg.AssetExecutionContext, data: ProbationData, area, raw):
+def _checked_area(
+    context: dg.AssetExecutionContext,
+    data: ProbationData,
+    area: str,
+    raw: pd.DataFrame,
+    result: AreaCases,
+    gate: FitnessGate,
+):
     rows = raw.drop(columns=[SOURCE_SHA256])
-    result = prepare_area_cases(area, rows, data.reference(), registered_versions())
-    gate = FitnessGate.load(data.paths.reference)
     unfit = assess_area(area, rows, result, gate)
     if unfit is not None:
         # Nothing is written: the area's previous inspection stays in force.
@@ -112,8 +117,15 @@ def area_records(
     data: ProbationData,
     raw_extracts: dict[str, pd.DataFrame],
 ):
+    # Every area of the run typed and validated in one pass, then each checked fit to publish.
+    prepared = prepare_areas(
+        {area: raw_extracts[area].drop(columns=[SOURCE_SHA256]) for area in context.partition_keys},
+        data.reference(),
+        registered_versions(),
+    )
+    gate = FitnessGate.load(data.paths.reference)
     results = {
-        area: _prepare_area(context, data, area, raw_extracts[area])
+        area: _checked_area(context, data, area, raw_extracts[area], prepared[area], gate)
         for area in context.partition_keys
     }
     for name in ("area_cases", "area_quarantine", "area_accounting", "area_files"):

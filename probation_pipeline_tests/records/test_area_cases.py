@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from probation_pipeline.extracts.reader import read_extract
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import pooled_total, unaccounted_rows
-from probation_pipeline.records.area import prepare_area_cases
+from probation_pipeline.records.area import prepare_area_cases, prepare_areas
 from probation_pipeline.records.pooling import pool_area_cases
 from probation_pipeline.records.pseudonym import Pseudonymiser
 from probation_pipeline.records.schema import case_record_schema, record_domains
@@ -221,3 +221,57 @@ def test_accounting_closes_whatever_the_mix(tmp_path_factory, kinds):
     assert _closes(result)
     expected_kept = kinds.count("clean") + kinds.count("duplicate") if latest else len(earlier)
     assert accounting["kept"] == expected_kept
+
+
+def _rows(tmp_path: Path, inspection: str, rows: list[dict[str, str]]) -> pd.DataFrame:
+    return read_extract(write_v2(tmp_path / inspection, inspection, rows), PSEUDO).rows
+
+
+def test_areas_prepared_together_are_as_each_prepared_alone(tmp_path):
+    """One typing and validation pass over several areas gives each area's own result: a case
+    reference in two areas is no conflict within either, and each area keeps its quarantine."""
+    raws = {
+        "gwent": pd.concat(
+            [
+                _rows(tmp_path, "gwent-2016-05", [v2_row("gwent-2016-05", "K000009")]),
+                _rows(
+                    tmp_path,
+                    "gwent-2017-01",
+                    [
+                        v2_row("gwent-2017-01", "K000001"),
+                        v2_row("gwent-2017-01", "K000002", ogrs3_score="abc"),
+                        v2_row("gwent-2017-01", "K000003"),
+                        v2_row("gwent-2017-01", "K000003", sex="Female"),
+                    ],
+                ),
+            ],
+            ignore_index=True,
+        ),
+        "durham": _rows(tmp_path, "durham-2017-02", [v2_row("durham-2017-02", "D000001")]).iloc[
+            0:0
+        ],
+        "london": _rows(
+            tmp_path,
+            "london-2017-10",
+            [
+                v2_row("london-2017-10", "K000001"),
+                v2_row("london-2017-10", "L000002", provider="CRC", rosh_level="High"),
+                v2_row("london-2017-10", "L000003"),
+                v2_row("london-2017-10", "L000003"),
+            ],
+        ),
+    }
+    together = prepare_areas(raws, REFERENCE, registered_versions())
+    assert list(together) == list(raws)
+    for area, raw in raws.items():
+        alone = prepare_area_cases(area, raw, REFERENCE, registered_versions())
+        for part in ("cases", "quarantine", "accounting"):
+            pd.testing.assert_frame_equal(getattr(together[area], part), getattr(alone, part))
+    gwent, london = together["gwent"], together["london"]
+    assert gwent.quarantine["rule"].str.contains("conflicting duplicate").sum() == 2
+    assert gwent.quarantine["rule"].str.contains("ogrs3_score").sum() == 1
+    assert london.quarantine["rule"].tolist() == ["crc_never_high_rosh"]
+    assert len(gwent.cases) == 1 and len(london.cases) == 2  # K000001 kept in both
+    assert int(gwent.accounting["superseded"].iloc[0]) == 1
+    assert int(london.accounting["exact_duplicates"].iloc[0]) == 1
+    assert together["durham"].cases.empty and together["durham"].quarantine.empty
