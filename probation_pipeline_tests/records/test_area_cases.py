@@ -224,7 +224,7 @@ def test_accounting_closes_whatever_the_mix(tmp_path_factory, kinds):
 
 
 def _rows(tmp_path: Path, inspection: str, rows: list[dict[str, str]]) -> pd.DataFrame:
-    return read_extract(write_v2(tmp_path / inspection, inspection, rows), PSEUDO).rows
+    return read_extract(write_v2(tmp_path / inspection, inspection, rows), PSEUDO, ANSWERS).rows
 
 
 def test_areas_prepared_together_are_as_each_prepared_alone(tmp_path):
