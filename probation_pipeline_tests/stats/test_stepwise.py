@@ -395,3 +395,31 @@ def test_stop_when_removal_would_repeat_an_earlier_model():
     assert [(s.action, s.variable) for s in result.steps] == [("enter", "v")]
     assert result.selected == ("v",)
     assert result.stop_reason == "removing v would repeat an earlier model"
+
+
+def test_newton_steps_never_lower_the_log_likelihood_under_separation():
+    # Age bands of a 38-case model from a small scale sample: the reference and four of five
+    # other levels all Yes. The plain Newton step from the constant-only start jumped to a
+    # log-likelihood of about -4e11 (and the pseudo-R² then overflowed).
+    matrix = np.vstack([np.zeros(5), np.eye(5)])
+    matrix = np.column_stack([np.ones(6), matrix])
+    cases = np.array([3.0, 2.0, 13.0, 7.0, 7.0, 6.0])
+    yes = np.array([3.0, 1.0, 13.0, 5.0, 7.0, 6.0])
+    _, _, constant_only, _, _ = fit_binomial(matrix[:, :1], cases, yes)
+    params, _, log_likelihood, converged, _ = fit_binomial(matrix, cases, yes)
+    assert math.isfinite(log_likelihood)
+    assert log_likelihood >= constant_only
+    # Levels 1 and 3 are estimable: their fitted shares are the observed ones.
+    fitted = 1 / (1 + np.exp(-(matrix @ params)))
+    assert fitted[1] == pytest.approx(0.5, abs=1e-6)
+    assert fitted[3] == pytest.approx(5 / 7, abs=1e-6)
+    assert not converged  # the separated levels head for +infinity
+
+
+def test_constant_only_model_has_a_pseudo_r2_of_plus_zero():
+    frame = mixed_data()
+    frame["y"] = pd.array(np.random.default_rng(3).random(len(frame)) < 0.5, dtype="boolean")
+    result = quiet_stepwise(frame, "y", ["p", "q", "r"], entry=1e-12)
+    assert result.selected == ()
+    assert math.copysign(1.0, result.nagelkerke_r2) == 1.0
+    assert math.copysign(1.0, result.cox_snell_r2) == 1.0

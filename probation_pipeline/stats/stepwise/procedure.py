@@ -173,7 +173,8 @@ def forward_stepwise(
 
 def _pseudo_r2(null_log_likelihood: float, log_likelihood: float, n: int) -> tuple[float, float]:
     """(Cox & Snell R², Nagelkerke R²) as SPSS reports them."""
-    cox_snell = -math.expm1(2.0 * (null_log_likelihood - log_likelihood) / n)
+    # 0.0 - : the constant-only model gives 0.0, not -0.0 (which a CSV would print as "-0.0").
+    cox_snell = 0.0 - math.expm1(2.0 * (null_log_likelihood - log_likelihood) / n)
     maximum = -math.expm1(2.0 * null_log_likelihood / n)
     return cox_snell, cox_snell / maximum
 
