@@ -3,7 +3,8 @@
 `PROBATION_DATA_DIR` (default `data`, relative to the working directory) holds `raw/`,
 `reference/`, `warehouse/` and `published/`. `PROBATION_WAREHOUSE_URL`, `PROBATION_PUBLISHED_URL`
 and `PROBATION_RAW_URL` (for example `s3://bucket/prefix`) move the warehouse, the publication and
-the raw extracts into object storage; the reference data always ships with the code's data dir.
+the raw extracts into object storage; the reference data always ships with the code's data dir,
+and a data dir without `reference/` uses it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ DATA_DIR_ENV = "PROBATION_DATA_DIR"
 WAREHOUSE_URL_ENV = "PROBATION_WAREHOUSE_URL"
 PUBLISHED_URL_ENV = "PROBATION_PUBLISHED_URL"
 RAW_URL_ENV = "PROBATION_RAW_URL"
+SHIPPED_REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,15 @@ class DataPaths:
 
     @property
     def reference(self) -> Path:
-        return self.root / "reference"
+        """`reference/` of the data dir; where it has none, the reference data shipped with the code.
+
+        A data dir made for a scale run holds only `raw/`; one with its own `reference/` (a
+        changed threshold, say) uses that.
+        """
+        own = self.root / "reference"
+        if own.is_dir() or not SHIPPED_REFERENCE.is_dir():
+            return own
+        return SHIPPED_REFERENCE
 
     @property
     def warehouse(self) -> StorePath:

@@ -1,4 +1,4 @@
-"""`python -m probation_pipeline.materialize` without DAGSTER_HOME keeps its runs beside the data."""
+"""`python -m probation_pipeline.materialize` on a bare data dir: its instance and reference data."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from probation_pipeline.local_instance import (
     default_dagster_home,
     ensure_dagster_home,
 )
+from probation_pipeline.paths import SHIPPED_REFERENCE, DataPaths
 from probation_pipeline_tests.shipped import REPO
 
 
@@ -51,9 +52,15 @@ def test_a_dagster_home_that_does_not_exist_is_created(tmp_path: Path, monkeypat
     assert os.environ[HOME_ENV] == str(home)
 
 
-def test_materialize_runs_without_dagster_home(tmp_path: Path) -> None:
+def test_a_data_dir_without_reference_uses_the_shipped_reference(tmp_path: Path) -> None:
+    assert DataPaths(tmp_path).reference == SHIPPED_REFERENCE
+    (tmp_path / "reference").mkdir()
+    assert DataPaths(tmp_path).reference == tmp_path / "reference"
+
+
+def test_materialize_runs_on_a_raw_folder_alone_without_dagster_home(tmp_path: Path) -> None:
+    # As a scale run is set up: raw/ only, no reference/ and no DAGSTER_HOME.
     shutil.copytree(REPO / "data" / "raw" / "gwent", tmp_path / "raw" / "gwent")
-    shutil.copytree(REPO / "data" / "reference", tmp_path / "reference")
     env = {key: value for key, value in os.environ.items() if key != HOME_ENV}
     env["PROBATION_DATA_DIR"] = str(tmp_path)
     result = subprocess.run(

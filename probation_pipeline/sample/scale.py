@@ -34,10 +34,7 @@ LAST_MONTH = date(2017, 12, 1)
 
 def default_reference() -> Reference:
     """The reference folder of the configured data directory, else the repository's own."""
-    configured = DataPaths.from_env().reference
-    if (configured / "pcc_areas.csv").exists():
-        return Reference(configured)
-    return Reference(Path(__file__).resolve().parents[2] / "data" / "reference")
+    return Reference(DataPaths.from_env().reference)
 
 
 def scale_inspections(reference: Reference, n_areas: int) -> list[Inspection]:
