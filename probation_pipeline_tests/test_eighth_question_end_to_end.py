@@ -148,6 +148,8 @@ def test_the_publication_shows_the_question(run) -> None:
         assert QUESTION in set(pd.read_parquet(latest / f"{name}.parquet")["question_id"]), name
     report = (latest / "report.html").read_text(encoding="utf-8")
     assert WORDING in report and SHORT_LABEL in report
+    assert "Tables 1 to 8: judgements by provider and subgroup" in report
+    assert "Tables 1 to 7" not in report
     for cells in (xlsx_cells, ods_cells):
         name = "tables.xlsx" if cells is xlsx_cells else "tables.ods"
         found = list(cells(latest / name))

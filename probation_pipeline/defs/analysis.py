@@ -27,7 +27,8 @@ from probation_pipeline.stats.tables import (
 
 @dg.asset(
     pool=WAREHOUSE_POOL,
-    description="Tables 1-7 in tidy form: every question x subgroup level x provider (All, CRC, "
+    description="The judgement tables (one per question of questions.csv; the bulletin's "
+    "Tables 1-7) in tidy form: every question x subgroup level x provider (All, CRC, "
     "NPS) with n, yes, % yes (half-up from exact counts) and a 95% Wilson interval.",
 )
 def judgement_tables(
@@ -72,7 +73,7 @@ def reproduces_bulletin_2018_01(
 
 @dg.asset(
     pool=WAREHOUSE_POOL,
-    description="Tables 1-7 for each area's kept cases (from the pooled records' subgroup "
+    description="The judgement tables for each area's kept cases (from the pooled records' subgroup "
     "counts, so a case quarantined at pooling is not counted), with an `area` column; computed "
     "in the national run. For area work in the warehouse: not published, since the national "
     "table minus the other areas would undo small-cell suppression.",

@@ -132,7 +132,7 @@ class PublicationBundle:
     - `judgement_tables`: tidy, JUDGEMENT_COLUMNS (display columns are strings: a number or a
       shorthand `[c]`, `[z]`, `[x]`).
     - `bulletin_layouts`: question_id -> wide frame of display strings (rows by subgroup), one per
-      question in `questions`; written as Tables 1-7.
+      question in `questions`; written as Tables 1 to N (the questions' `table`).
     - `ratings`: tidy ratings (as `ratings.rules.rate_providers`); at least RATING_COLUMNS and
       one of RATING_LABEL_COLUMNS; other columns are published as given. Rows with
       `key_area == "overall"` (if any) are the ratings the report shows; `pct`, `ci_lower`,

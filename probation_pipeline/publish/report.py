@@ -29,8 +29,8 @@ from probation_pipeline.publish.report_sections import (
 from probation_pipeline.publish.sheets import release_metadata
 
 DOWNLOADS: tuple[tuple[str, str], ...] = (
-    ("tables.ods", "Tables 1 to 7, ratings and models (OpenDocument spreadsheet)"),
-    ("tables.xlsx", "Tables 1 to 7, ratings and models (Excel spreadsheet)"),
+    ("tables.ods", "{tables}, ratings and models (OpenDocument spreadsheet)"),
+    ("tables.xlsx", "{tables}, ratings and models (Excel spreadsheet)"),
     ("judgement_tables.csv", "Judgement tables, tidy (CSV)"),
     ("ratings.csv", "Ratings (CSV)"),
     ("model_steps.csv", "Stepwise regression steps (CSV)"),
@@ -39,12 +39,21 @@ DOWNLOADS: tuple[tuple[str, str], ...] = (
     ("data_dictionary.csv", "Data dictionary: every CSV column explained (CSV)"),
     ("manifest.json", "Manifest: input files, code version and file digests (JSON)"),
 )
-"""Files beside report.html, linked by relative name."""
+"""Files beside report.html, linked by relative name; `{tables}` is `table_span`'s words."""
 
 
-def _downloads(files: Sequence[tuple[str, str]]) -> str:
+def table_span(questions: pd.DataFrame) -> str:
+    """The judgement tables by number, as headings name them: "Tables 1 to 7", or "Table 1"."""
+    numbers = sorted(int(number) for number in questions["table"])
+    if len(numbers) == 1:
+        return f"Table {numbers[0]}"
+    return f"Tables {numbers[0]} to {numbers[-1]}"
+
+
+def _downloads(files: Sequence[tuple[str, str]], tables: str) -> str:
     items = "\n".join(
-        f'<li><a href="{escape(name)}">{escape(description)}</a> ({escape(name)})</li>'
+        f'<li><a href="{escape(name)}">{escape(description.format(tables=tables))}</a> '
+        f"({escape(name)})</li>"
         for name, description in files
     )
     return f"<p>These files are beside this page.</p>\n<ul>\n{items}\n</ul>"
@@ -61,11 +70,12 @@ def render_report(
     `published` is `data_files.published_frames(bundle)`; the report shows the same (withheld)
     numbers as the data files. `downloads` are (file name, description) of the files beside it.
     """
+    tables = table_span(bundle.questions)
     sections = [
         ("main-points", "Main points", main_points_section(bundle, published)),
         ("headline", "Headline numbers", headline_section(bundle)),
         ("figure", ASSESSMENT_FIGURE_TITLE, figure_section(bundle)),
-        ("tables", "Tables 1 to 7: judgements by provider and subgroup", tables_section(bundle)),
+        ("tables", f"{tables}: judgements by provider and subgroup", tables_section(bundle)),
         (
             "significance",
             "Significant differences per question",
@@ -73,7 +83,7 @@ def render_report(
         ),
         ("ratings", "Ratings by area", ratings_section(bundle, published)),
         ("method", "Method and data notes", method_section(bundle)),
-        ("downloads", "Download the data", _downloads(downloads)),
+        ("downloads", "Download the data", _downloads(downloads, tables)),
     ]
     contents = "\n".join(
         f'<li><a href="#{anchor}">{escape(heading)}</a></li>' for anchor, heading, _ in sections

@@ -34,7 +34,7 @@ STRUCTURALLY_NOT_APPLICABLE: frozenset[tuple[str, str, str]] = frozenset(
 
 
 class JudgementTableSchema(StoredFrame, frame="judgement_tables"):
-    """One cell of Tables 1-7 (`judgement_tables`): see `judgement_tables` for the meanings."""
+    """One cell of the judgement tables (`judgement_tables`): see `judgement_tables` for the meanings."""
 
     question_id: Series[pd.StringDtype] = pa.Field()
     variable: Series[pd.StringDtype] = pa.Field()
@@ -61,7 +61,7 @@ class JudgementTableSchema(StoredFrame, frame="judgement_tables"):
 
 
 class AreaJudgementTableSchema(JudgementTableSchema, frame="area_judgement_tables"):
-    """Tables 1-7 of each area (`area_judgement_tables`): a cell of one area's table."""
+    """The judgement tables of each area (`area_judgement_tables`): a cell of one area's table."""
 
     # Object, not string, dtype: the stored Parquet file has always had it. Missing only in the
     # empty grid of no records.
@@ -195,7 +195,7 @@ def _answer_counts(
 def judgement_tables(
     records: pd.DataFrame, reference: Reference, confidence: float = 0.95
 ) -> pd.DataFrame:
-    """Tidy Tables 1-7 from case records: one row per question x subgroup level x provider.
+    """Tidy judgement tables (one per question) from case records: one row per question x subgroup level x provider.
 
     Input: case records (columns of `records/columns.py`; judgements nullable booleans, <NA> = not
     answered; `ogrs_band`/`rosh_level` unmerged).

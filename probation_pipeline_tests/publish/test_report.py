@@ -10,7 +10,7 @@ import pytest
 
 from probation_pipeline.publish.bundle import PublicationBundle
 from probation_pipeline.publish.data_files import published_frames
-from probation_pipeline.publish.report import DOWNLOADS, render_report
+from probation_pipeline.publish.report import DOWNLOADS, render_report, table_span
 from probation_pipeline_tests.publish.conftest import make_bundle
 
 
@@ -192,3 +192,12 @@ def test_quarantine_rules_are_sentences() -> None:
     assert "Quarantined: MAPPA-eligible case supervised by a CRC" in html
     assert "Quarantined: Age under 18; CRC case with a High or Very high RoSH level" in html
     assert "mappa_eligible_only_nps" not in html
+
+
+def test_tables_are_named_by_the_numbers_of_the_questions(parsed: tuple[str, _Collector]) -> None:
+    html, _ = parsed
+    assert "Tables 1 to 7: judgements by provider and subgroup" in html
+    assert "Tables 1 to 7, ratings and models (Excel spreadsheet)" in html
+    questions = make_bundle().questions
+    assert table_span(questions.head(1)) == "Table 1"
+    assert table_span(questions.iloc[[2, 0, 1]]) == "Tables 1 to 3"
