@@ -10,6 +10,8 @@ sums over covariate patterns, DESIGN.md section 7).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -73,6 +75,19 @@ class SubgroupCountSchema(pa.DataFrameModel):
         return counts.le(frame[CASES], axis=0).all(axis=1) & counts.ge(0).all(axis=1)
 
 
+def answer_flags(records: pd.DataFrame, question_ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """Per case, as 0/1 columns: `<question>_answered` and `<question>_yes` of each question.
+
+    <NA> is not applicable / not asked: outside the question's base.
+    """
+    flags: dict[str, np.ndarray] = {}
+    for question_id in question_ids:
+        answers = records[question_id].astype("boolean")
+        flags[answered_column(question_id)] = answers.notna().to_numpy(dtype=np.int64)
+        flags[yes_column(question_id)] = answers.fillna(False).to_numpy(dtype=np.int64)
+    return flags
+
+
 def count_columns(reference: Reference) -> tuple[str, ...]:
     """The count columns of `subgroup_counts`, in order, for this reference data."""
     per_question = [
@@ -110,10 +125,7 @@ def subgroup_counts(records: pd.DataFrame, reference: Reference) -> pd.DataFrame
         MAPPA_ELIGIBLE: records[MAPPA_ELIGIBLE].eq(True).fillna(False).to_numpy(dtype=np.int64),
         MAPPA_KNOWN: records[MAPPA_ELIGIBLE].notna().to_numpy(dtype=np.int64),
     }
-    for question_id in reference.question_ids:
-        answers = records[question_id].astype("boolean")
-        flags[answered_column(question_id)] = answers.notna().to_numpy(dtype=np.int64)
-        flags[yes_column(question_id)] = answers.fillna(False).to_numpy(dtype=np.int64)
+    flags.update(answer_flags(records, reference.question_ids))
     per_key_area = key_area_counts(records, reference.ratings)
     for area in reference.ratings.key_areas:
         for column in (counted_column(area.name), sufficient_column(area.name)):

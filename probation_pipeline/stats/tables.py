@@ -19,7 +19,7 @@ from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, TABLE_VARIABLES
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.levels import with_table_levels
 from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
-from probation_pipeline.stats.subgroups import CASES, answered_column, yes_column
+from probation_pipeline.stats.subgroups import CASES, answer_flags, answered_column, yes_column
 
 ALL_VARIABLE = "all"
 ALL_LEVEL = "All cases"
@@ -147,12 +147,7 @@ def _record_counts(records: pd.DataFrame, question_ids: Collection[str]) -> pd.D
     """Each case as a row of counts: provider, the table variables, CASES (1) and, per question,
     whether it was answered and answered Yes (0/1), as in `stats.subgroups.subgroup_counts`."""
     keys = ["provider", *TABLE_VARIABLES]
-    flags = {CASES: np.ones(len(records), dtype=np.int64)}
-    for question_id in question_ids:
-        # <NA> = not applicable / not asked: outside the base of that question.
-        answers = records[question_id].astype("boolean")
-        flags[answered_column(question_id)] = answers.notna().to_numpy(dtype=np.int64)
-        flags[yes_column(question_id)] = answers.fillna(False).to_numpy(dtype=np.int64)
+    flags = {CASES: np.ones(len(records), dtype=np.int64), **answer_flags(records, question_ids)}
     return pd.concat([records[keys].reset_index(drop=True), pd.DataFrame(flags)], axis=1)
 
 
