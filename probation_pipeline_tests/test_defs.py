@@ -22,10 +22,13 @@ EXPECTED_DEPENDENCIES: dict[str, set[str]] = {
     **dict.fromkeys(POOLED_RECORDS, AREA_OUTPUTS),
     # Computed from the pooled records' subgroup counts, not from a row per case (issue 15).
     **{key: {"subgroup_counts"} for key in ANALYSIS_OUTPUTS},
+    # The area rows of the ratings: rated once, so the two always agree.
+    "area_ratings": {"ratings"},
     # Every national output of the same refresh, and only those: never raw_extracts, which an
-    # area run rewrites, nor the per-area tables and ratings (nor the counts the tables come from).
+    # area run rewrites, nor the per-area tables and ratings; its headline counts come from the
+    # subgroup counts, not from a row per case.
     "publication": {*POOLED_RECORDS, *ANALYSIS_OUTPUTS}
-    - {"area_judgement_tables", "area_ratings", "subgroup_counts"},
+    - {"area_judgement_tables", "area_ratings", "case_records"},
 }
 EXPECTED_CHECKS = {
     ("model_summaries", "models_fit_cleanly"),

@@ -3,8 +3,8 @@
 import dagster as dg
 import pandas as pd
 
-from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
-from probation_pipeline.ratings.rules import NATIONAL_SCOPE, rate_key_area_counts
+from probation_pipeline.defs.resources import COLUMNS_ONLY, WAREHOUSE_POOL, ProbationData
+from probation_pipeline.ratings.rules import area_scope_ratings, rate_key_area_counts
 from probation_pipeline.stats.findings import (
     bulletin_findings,
     compare_selections,
@@ -23,6 +23,9 @@ from probation_pipeline.stats.tables import (
     judgement_tables_from_counts,
     markdown_preview,
 )
+
+BULLETIN_SCOPE_COLUMNS = ["area", "inspection_id", "fieldwork_start", CASES]
+"""The columns of the subgroup counts `bulletin_applies` reads: the bulletin checks load no more."""
 
 
 @dg.asset(
@@ -45,7 +48,7 @@ def judgement_tables(
 @dg.asset_check(
     asset=judgement_tables,
     blocking=True,
-    additional_ins={"subgroup_counts": dg.AssetIn()},
+    additional_ins={"subgroup_counts": dg.AssetIn(metadata={COLUMNS_ONLY: BULLETIN_SCOPE_COLUMNS})},
     description="On the bulletin's own inspections, every one of the 455 published cells of Tables "
     "1-7 (errata applied) is reproduced; on any other set of inspections it does not apply.",
 )
@@ -164,7 +167,10 @@ def models_fit_cleanly(model_summaries: pd.DataFrame) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset="model_summaries",
-    additional_ins={"subgroup_counts": dg.AssetIn(), "model_coefficients": dg.AssetIn()},
+    additional_ins={
+        "subgroup_counts": dg.AssetIn(metadata={COLUMNS_ONLY: BULLETIN_SCOPE_COLUMNS}),
+        "model_coefficients": dg.AssetIn(),
+    },
     description="On the bulletin's own inspections, each question's stepwise model selects the "
     "variables the bulletin found significant (bulletin_findings.csv; entry order free), and each "
     "term's sign agrees with the published percentages; on other inspections it does not apply.",
@@ -200,24 +206,12 @@ def reproduces_bulletin_findings(
 
 @dg.asset(
     pool=WAREHOUSE_POOL,
-    description="Each area's key-area scores and ratings per provider, rated on that area's "
-    "cases alone, with Wilson intervals and a flag where the interval crosses a band boundary.",
-)
-def area_ratings(data: ProbationData, subgroup_counts: pd.DataFrame) -> pd.DataFrame:
-    # Area rows depend only on the area's own cases: the same as rating each area alone.
-    rated = rate_key_area_counts(subgroup_counts, data.reference().ratings)
-    return rated[rated["scope"] != NATIONAL_SCOPE].reset_index(drop=True)
-
-
-@dg.asset(
-    pool=WAREHOUSE_POOL,
     description="Key-area scores and ratings of every area and nationally, per provider, with "
     "Wilson intervals and a flag where the interval crosses a band boundary.",
 )
 def ratings(
     context: dg.AssetExecutionContext, data: ProbationData, subgroup_counts: pd.DataFrame
 ) -> pd.DataFrame:
-    # The same function as area_ratings, so the two always agree.
     rated = rate_key_area_counts(subgroup_counts, data.reference().ratings)
     overall = rated[rated["key_area"] == "overall"]
     columns = ["scope", "area", "provider", "pct", "band", "driven_by"]
@@ -225,3 +219,15 @@ def ratings(
         {"overall": dg.MetadataValue.md(overall[columns].to_markdown(index=False))}
     )
     return rated
+
+
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    description="Each area's key-area scores and ratings per provider, rated on that area's "
+    "cases alone, with Wilson intervals and a flag where the interval crosses a band boundary: "
+    "the area rows of `ratings`.",
+)
+def area_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
+    # Area rows depend only on the area's own cases: the same as rating each area alone, and
+    # taken from `ratings` so the two always agree (and the ratings are computed once).
+    return area_scope_ratings(ratings)

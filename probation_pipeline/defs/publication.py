@@ -10,10 +10,11 @@ from probation_pipeline.publish.object_store import publish
 
 
 @dg.asset(
-    # Headline counts need six columns of the case records, not all forty.
+    # Headline counts and the latest fieldwork need eight columns of the subgroup counts (a row
+    # per group of cases, not per case).
     ins={
         name: dg.AssetIn(metadata={COLUMNS_ONLY: list(HEADLINE_COLUMNS)})
-        if name == "case_records"
+        if name == "subgroup_counts"
         else dg.AssetIn()
         for name in PUBLISHED_FRAMES
     },

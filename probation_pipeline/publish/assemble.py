@@ -14,31 +14,43 @@ from probation_pipeline.ratings.disclosure import apply_ratings_disclosure
 from probation_pipeline.records.accounting import pooled_total
 from probation_pipeline.reference import Reference
 from probation_pipeline.stats.disclosure import apply_disclosure_control, disclosure_notes
+from probation_pipeline.stats.subgroups import CASES, MAPPA_ELIGIBLE, MAPPA_KNOWN
 from probation_pipeline.stats.tables import render_bulletin_layout
 
 HIGH_ROSH = ("High", "Very high")
 HEADLINE_COLUMNS: tuple[str, ...] = (
+    "fieldwork_start",
     "provider",
     "gender",
     "supervision_type",
     "rosh_level",
-    "mappa_eligible",
-    "fieldwork_start",
+    CASES,
+    MAPPA_ELIGIBLE,
+    MAPPA_KNOWN,
 )
-"""The only columns of the case records the bundle reads (headline counts, latest fieldwork)."""
+"""The only columns of the subgroup counts the bundle reads (headline counts, latest fieldwork)."""
 
 
-def headline_counts(records: pd.DataFrame) -> Headline:
-    """The bulletin's summary counts of kept cases."""
+def headline_counts(counts: pd.DataFrame) -> Headline:
+    """The bulletin's summary counts of the kept cases that `counts` counts.
+
+    `counts` is `stats.subgroups.subgroup_counts` (at least HEADLINE_COLUMNS): each row a group of
+    `cases` cases, of which `mappa_eligible` MAPPA-eligible and `mappa_known` of known status.
+    """
+    cases = counts[CASES]
+
+    def among(selected: pd.Series) -> int:
+        return int(cases[selected.fillna(False).to_numpy(dtype=bool)].sum())
+
     return Headline(
-        total_cases=len(records),
-        crc_cases=int(records["provider"].eq("CRC").sum()),
-        nps_cases=int(records["provider"].eq("NPS").sum()),
-        female_cases=int(records["gender"].eq("Female").sum()),
-        post_custody_cases=int(records["supervision_type"].eq("Post-custody").sum()),
-        rosh_high_or_very_high_cases=int(records["rosh_level"].isin(HIGH_ROSH).sum()),
-        mappa_eligible_cases=int(records["mappa_eligible"].eq(True).sum()),
-        mappa_known_cases=int(records["mappa_eligible"].notna().sum()),
+        total_cases=int(cases.sum()),
+        crc_cases=among(counts["provider"].eq("CRC")),
+        nps_cases=among(counts["provider"].eq("NPS")),
+        female_cases=among(counts["gender"].eq("Female")),
+        post_custody_cases=among(counts["supervision_type"].eq("Post-custody")),
+        rosh_high_or_very_high_cases=among(counts["rosh_level"].isin(HIGH_ROSH)),
+        mappa_eligible_cases=int(counts[MAPPA_ELIGIBLE].sum()),
+        mappa_known_cases=int(counts[MAPPA_KNOWN].sum()),
     )
 
 
@@ -63,7 +75,7 @@ def national_display(tables: pd.DataFrame, reference: Reference) -> pd.DataFrame
 
 
 PUBLISHED_FRAMES: tuple[str, ...] = (
-    "case_records",
+    "subgroup_counts",
     "judgement_tables",
     "ratings",
     "model_steps",
@@ -83,7 +95,7 @@ def assemble_bundle(
 
     Raises KeyError naming a frame that `frames` lacks.
     """
-    case_records, quarantine = frames["case_records"], frames["quarantine"]
+    counts, quarantine = frames["subgroup_counts"], frames["quarantine"]
     row_accounting = frames["row_accounting"]
     tables = national_display(frames["judgement_tables"], reference)
     layouts = {
@@ -110,10 +122,10 @@ def assemble_bundle(
         model_coefficients=frames["model_coefficients"],
         model_summaries=frames["model_summaries"],
         questions=reference.questions,
-        headline=headline_counts(case_records),
+        headline=headline_counts(counts),
         inputs=inputs,
         row_accounting=accounting,
-        latest_fieldwork=pd.Timestamp(case_records["fieldwork_start"].max()).date(),
+        latest_fieldwork=pd.Timestamp(counts["fieldwork_start"].max()).date(),
         disclosure_notes=disclosure_notes(reference.disclosure),
         spec=load_spec(reference),
         synthetic=is_synthetic_sample(inputs, reference.folder),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ from pandera.typing import Series
 from probation_pipeline.contracts import StoredFrame, at_most_check, check_frame, columns, dtypes
 from probation_pipeline.reference import PROVIDERS, RatingBand, RatingsConfig
 from probation_pipeline.stats.intervals import wilson_interval
-from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
+from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up_array
 
 OVERALL = "overall"
 AREA_SCOPE = "area"
@@ -115,8 +114,8 @@ def _score_rows(
     scores["pct"] = percent_half_up_series(scores["sufficient"], scores["n"])
     lower, upper = wilson_interval(k, n, confidence)
     scores["_lower"], scores["_upper"] = lower, upper
-    scores["ci_lower"] = pd.array(round_half_up(100 * lower), dtype="Float64")
-    scores["ci_upper"] = pd.array(round_half_up(100 * upper), dtype="Float64")
+    scores["ci_lower"] = pd.array(round_half_up_array(100 * lower), dtype="Float64")
+    scores["ci_upper"] = pd.array(round_half_up_array(100 * upper), dtype="Float64")
     scores["band"] = pd.array(band_of_counts(k, n, bands), dtype="string")
     # The rating could differ with a slightly different sample when the two ends of the interval
     # fall in different bands.
@@ -130,39 +129,53 @@ def _score_rows(
     return scores
 
 
-def _overall_row(
-    group: pd.DataFrame, key_areas: Sequence[str], bands: Sequence[RatingBand]
-) -> dict:
-    """The rating of one provider: the lowest key area (exact shares; ties to config order)."""
-    first = group.iloc[0]
-    row: dict[str, Any] = {
-        "scope": first["scope"],
-        "area": first["area"],
-        "provider": first["provider"],
-        "key_area": OVERALL,
-    }
-    if (group["n"] == 0).any() or len(group) != len(key_areas):
-        # A rating on part of the standard would mislead: leave it unrated.
-        return row
-    order = {name: position for position, name in enumerate(key_areas)}
-    lowest = min(
-        group.itertuples(index=False),
-        key=lambda s: (Fraction(int(s.sufficient), int(s.n)), order[s.key_area]),
-    )
+def _with_overall_rows(
+    scores: pd.DataFrame, key_areas: Sequence[str], bands: Sequence[RatingBand]
+) -> pd.DataFrame:
+    """`scores` (one row per scope, area, provider and key area, key areas in config order and
+    each rated unit's rows together) with each unit's `overall` row after its key areas.
+
+    The rating of a unit is its lowest key area (exact shares; ties to config order); a unit with
+    a key area of n = 0 is left unrated, since a rating on part of the standard would mislead.
+    """
+    width = len(key_areas)
+    units = len(scores) // width
+    if (
+        units * width != len(scores)
+        or not (
+            scores["key_area"].to_numpy(dtype=object).reshape(units, width) == list(key_areas)
+        ).all()
+    ):
+        raise ValueError("scores must hold every key area of each unit, in config order")
+    n = scores["n"].to_numpy(dtype=np.int64).reshape(units, width)
+    sufficient = scores["sufficient"].to_numpy(dtype=np.int64).reshape(units, width)
+    rated = (n > 0).all(axis=1)
+    # The lowest exact share, compared in integers (k1/n1 < k2/n2 iff k1*n2 < k2*n1 for n > 0);
+    # a strict comparison keeps the first key area of the config on a tie.
+    lowest = np.zeros(units, dtype=np.int64)
+    rows = np.arange(units)
+    for column in range(1, width):
+        below = sufficient[:, column] * n[rows, lowest] < sufficient[rows, lowest] * n[:, column]
+        lowest = np.where(below, column, lowest)
+    overall = scores.iloc[rows * width + lowest].reset_index(drop=True)
+    overall["driven_by"] = overall["key_area"]
+    overall["key_area"] = OVERALL
     # The lowest share lies between the lowest lower bound and the lowest upper bound.
-    range_low = _band_of_bound(float(group["_lower"].min()), bands)
-    range_high = _band_of_bound(float(group["_upper"].min()), bands)
-    return row | {
-        "n": lowest.n,
-        "sufficient": lowest.sufficient,
-        "share": lowest.share,
-        "pct": lowest.pct,
-        "ci_lower": lowest.ci_lower,
-        "ci_upper": lowest.ci_upper,
-        "band": lowest.band,
-        "crosses_boundary": range_low != range_high,
-        "driven_by": lowest.key_area,
-    }
+    lower = scores["_lower"].to_numpy(dtype=float).reshape(units, width).min(axis=1)
+    upper = scores["_upper"].to_numpy(dtype=float).reshape(units, width).min(axis=1)
+    overall["crosses_boundary"] = pd.array(
+        [
+            _band_of_bound(low, bands) != _band_of_bound(high, bands) if rate else None
+            for low, high, rate in zip(lower, upper, rated, strict=True)
+        ],
+        dtype="boolean",
+    )
+    values = ["n", "sufficient", "share", "pct", "ci_lower", "ci_upper", "band", "driven_by"]
+    overall.loc[~rated, values] = pd.NA
+    # Each unit's key-area rows, then its overall row.
+    order = np.column_stack([np.arange(units * width).reshape(units, width), units * width + rows])
+    combined = pd.concat([scores, overall], ignore_index=True)
+    return combined.iloc[order.ravel()].reset_index(drop=True)
 
 
 def rate_providers(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame:
@@ -192,6 +205,15 @@ def rate_providers(records: pd.DataFrame, config: RatingsConfig) -> pd.DataFrame
     is checked when `Reference.ratings` loads it).
     """
     return rate_key_area_counts(key_area_counts(records, config), config)
+
+
+def area_scope_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
+    """The area rows of `rate_providers` / `rate_key_area_counts` output, renumbered from 0.
+
+    An area row depends only on that area's cases, so these are the ratings of each area rated
+    alone.
+    """
+    return ratings[ratings["scope"] == AREA_SCOPE].reset_index(drop=True)
 
 
 def counted_column(key_area: str) -> str:
@@ -268,12 +290,7 @@ def rate_key_area_counts(counts: pd.DataFrame, config: RatingsConfig) -> pd.Data
     )
     counts["n"] = counts["n"].fillna(0).astype(int)
     counts["sufficient"] = counts["sufficient"].fillna(0).astype(int)
-    scores = _score_rows(counts, bands, confidence)
-
-    frames = []
-    for _, group in scores.groupby(["scope", "area", "provider"], sort=False, dropna=False):
-        overall = pd.DataFrame([_overall_row(group, key_areas, bands)])
-        frames.append(pd.concat([group, overall], ignore_index=True))
-    ratings = pd.concat(frames, ignore_index=True).drop(columns=["_lower", "_upper"])
+    scores = _score_rows(counts, bands, confidence).astype(dtypes(RatingSchema))
+    ratings = _with_overall_rows(scores, key_areas, bands).drop(columns=["_lower", "_upper"])
     ratings = ratings.astype(dtypes(RatingSchema)).loc[:, list(RATING_COLUMNS)]
     return check_frame(ratings.reset_index(drop=True), RatingSchema)

@@ -18,7 +18,7 @@ from probation_pipeline.contracts import StoredFrame, at_most, at_most_check, ch
 from probation_pipeline.reference import MERGED_HIGH, PROVIDERS, TABLE_VARIABLES, Reference
 from probation_pipeline.stats.intervals import wilson_interval
 from probation_pipeline.stats.levels import with_table_levels
-from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up
+from probation_pipeline.stats.rounding import percent_half_up_series, round_half_up_array
 from probation_pipeline.stats.subgroups import CASES, answer_flags, answered_column, yes_column
 
 ALL_VARIABLE = "all"
@@ -154,37 +154,79 @@ def _record_counts(records: pd.DataFrame, question_ids: Collection[str]) -> pd.D
 def _answer_counts(
     counts: pd.DataFrame, question_ids: Collection[str], by: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """n (answered) and yes per `by` (e.g. area), question, variable, level and provider."""
-    keys = [*by, "provider", *TABLE_VARIABLES]
+    """n (answered) and yes per `by` (e.g. area), question, variable, level and provider.
+
+    One row per group with cases (rows in no particular order: they are joined onto the grid);
+    a row whose `by`, provider or variable value is missing counts in no group of that variable
+    (a missing demographic still counts in the `all` row).
+    """
     answered = [answered_column(question_id) for question_id in question_ids]
     yes = [yes_column(question_id) for question_id in question_ids]
-    # Collapse the cases to their few thousand subgroup patterns first: every count below is a
-    # sum over patterns, so national-scale data costs one pass.
-    patterns = (
-        counts.loc[:, [*keys, *answered, *yes]]
-        .groupby(keys, dropna=False, sort=False, observed=True)
-        .sum()
-        .reset_index()
-    )
-    patterns[ALL_VARIABLE] = ALL_LEVEL
-    patterns = pd.concat([patterns, patterns.assign(provider=ALL_PROVIDERS)], ignore_index=True)
+    sums = counts.loc[:, [*answered, *yes]].reset_index(drop=True)
+    # Integer codes of every grouping column (-1 where missing): each variable's groups are then
+    # an integer groupby, however many rows the counts have.
+    group, groups = _combined_codes(counts, by)
+    provider, providers = _codes(counts["provider"])
     frames = []
     for variable in (ALL_VARIABLE, *TABLE_VARIABLES):
-        # Missing demographics drop out here (no level) but stay in the `all` row.
-        summed = (
-            patterns.dropna(subset=[variable])
-            .groupby([*by, variable, "provider"])[[*answered, *yes]]
-            .sum()
+        if variable == ALL_VARIABLE:
+            level, levels = np.zeros(len(counts), dtype=np.int64), np.asarray([ALL_LEVEL], object)
+        else:
+            level, levels = _codes(counts[variable])
+        kept = (group >= 0) & (level >= 0) & (provider >= 0)
+        cell = group[kept] * len(levels) + level[kept]
+        by_provider = sums[kept].groupby(cell * len(providers) + provider[kept]).sum()
+        # All providers: the sum of each cell's providers.
+        every_provider = by_provider.groupby(by_provider.index // len(providers)).sum()
+        cell_of = np.concatenate(
+            [by_provider.index // len(providers), every_provider.index]
+        ).astype(np.int64)
+        provider_of = np.concatenate(
+            [
+                providers[by_provider.index % len(providers)],
+                np.full(len(every_provider), ALL_PROVIDERS, dtype=object),
+            ]
         )
+        totals = np.concatenate([by_provider.to_numpy(), every_provider.to_numpy()])
         # One row per group and question, questions varying fastest.
-        cells = summed.index.to_frame(index=False, name=[*by, "level", "provider"])
-        cells = cells.iloc[np.repeat(np.arange(len(cells)), len(answered))].reset_index(drop=True)
-        cells["question_id"] = np.tile(np.asarray(question_ids, dtype=object), len(summed))
-        cells["n"] = summed[answered].to_numpy().ravel()
-        cells["yes"] = summed[yes].to_numpy().ravel()
-        cells["variable"] = variable
+        rows = np.repeat(np.arange(len(cell_of)), len(answered))
+        cells = pd.DataFrame(
+            {
+                **{column: value[cell_of // len(levels)][rows] for column, value in groups},
+                "level": levels[cell_of % len(levels)][rows],
+                "provider": provider_of[rows],
+                "question_id": np.tile(np.asarray(question_ids, dtype=object), len(cell_of)),
+                "n": totals[:, : len(answered)].ravel(),
+                "yes": totals[:, len(answered) :].ravel(),
+                "variable": variable,
+            }
+        )
         frames.append(cells)
     return pd.concat(frames, ignore_index=True)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 where missing) and the distinct values as Python objects."""
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def _combined_codes(
+    counts: pd.DataFrame, by: Sequence[str]
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """One code per combination of the `by` columns (-1 where any is missing), and per column
+    its value for each combination code."""
+    code = np.zeros(len(counts), dtype=np.int64)
+    columns = []
+    for column in by:
+        codes, uniques = _codes(counts[column])
+        code = np.where((code < 0) | (codes < 0), -1, code * len(uniques) + codes)
+        columns.append((column, codes, uniques))
+    combinations, first = np.unique(code[code >= 0], return_index=True)
+    dense = np.full(len(counts), -1, dtype=np.int64)
+    dense[code >= 0] = np.searchsorted(combinations, code[code >= 0])
+    rows = np.flatnonzero(code >= 0)[first]
+    return dense, [(column, uniques[codes[rows]]) for column, codes, uniques in columns]
 
 
 def judgement_tables(
@@ -249,16 +291,14 @@ def _tabulate_counts(
     )
     table["n"] = table["n"].fillna(0).astype("Int64")
     table["yes"] = table["yes"].fillna(0).astype("Int64")
-    applicable = pd.Series(
-        [
-            (provider, variable, level) not in STRUCTURALLY_NOT_APPLICABLE
-            for provider, variable, level in zip(
-                table["provider"], table["variable"], table["level"], strict=True
-            )
-        ],
-        index=table.index,
-        dtype="boolean",
-    )
+    not_applicable = np.zeros(len(table), dtype=bool)
+    for provider, variable, level in STRUCTURALLY_NOT_APPLICABLE:
+        not_applicable |= (
+            (table["provider"] == provider)
+            & (table["variable"] == variable)
+            & (table["level"] == level)
+        ).to_numpy(dtype=bool)
+    applicable = pd.Series(~not_applicable, index=table.index, dtype="boolean")
     table["applicable"] = applicable
     table.loc[~applicable, ["n", "yes"]] = pd.NA
 
@@ -268,8 +308,8 @@ def _tabulate_counts(
         table["n"].to_numpy(dtype=float, na_value=np.nan),
         confidence,
     )
-    table["ci_lower"] = pd.array(round_half_up(100 * lower), dtype="Float64")
-    table["ci_upper"] = pd.array(round_half_up(100 * upper), dtype="Float64")
+    table["ci_lower"] = pd.array(round_half_up_array(100 * lower), dtype="Float64")
+    table["ci_upper"] = pd.array(round_half_up_array(100 * upper), dtype="Float64")
     for column in keys:
         table[column] = table[column].astype("string")
     return table.loc[:, [*by, *TABLE_COLUMNS]]
