@@ -8,6 +8,12 @@ repeats on every printed page, and each sheet prints landscape, scaled to one pa
 
 Byte-reproducible: odfpy stamps zip entries with the clock, so the archive is rewritten with every
 entry dated by the latest fieldwork, as the xlsx's created date is.
+
+The data rows of the table sheets (thousands of cells) are written as text, in exactly the markup
+odfpy's `toXml` gives the same elements: building an odfpy element per cell cost most of the
+file's time. Each sheet holds an odfpy placeholder row referring to the styles its rows use (so
+odfpy keeps those automatic styles), whose markup is replaced by the rows' when the archive is
+rewritten.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from __future__ import annotations
 import io
 import math
 import zipfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from odf import number as ns
-from odf.element import Element
+from odf.element import Element, _quoteattr, _sanitize
 from odf.namespaces import LOEXTNS
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.style import (
@@ -116,15 +123,57 @@ def _text_cell(text: str, style: str, link: str | None = None) -> TableCell:
     return cell
 
 
-def _value_cell(value: object, number_format: str | None, styles: _Styles) -> TableCell:
+def _is_number(value: object, number_format: str | None) -> bool:
+    # A number cell holds a finite number with a format; anything else is shown as text.
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if numeric and math.isfinite(float(value)) and number_format:  # type: ignore[arg-type]
+    return bool(numeric and math.isfinite(float(value)) and number_format)  # type: ignore[arg-type]
+
+
+def _value_cell(value: object, number_format: str | None, styles: _Styles) -> TableCell:
+    if _is_number(value, number_format):
         cell = TableCell(
             valuetype="float", value=repr(value), stylename=styles.for_number(number_format)
         )
         cell.addElement(P(text=cell_text(value, number_format)))
         return cell
     return _text_cell(cell_text(value, number_format), "text")
+
+
+def _value_cell_xml(value: object, number_format: str | None, styles: _Styles) -> tuple[str, str]:
+    """(markup, style name) of `_value_cell(value, number_format, styles)`, as odfpy writes it."""
+    text = cell_text(value, number_format)
+    paragraph = f"<text:p>{_sanitize(text)}</text:p>" if text else "<text:p/>"
+    if _is_number(value, number_format):
+        style = styles.for_number(number_format)  # type: ignore[arg-type]
+        opening = (
+            '<table:table-cell office:value-type="float" '
+            f"office:value={_quoteattr(repr(value))} table:style-name={_quoteattr(style)}>"
+        )
+    else:
+        style = "text"
+        opening = '<table:table-cell office:value-type="string" table:style-name="text">'
+    return f"{opening}{paragraph}</table:table-cell>", style
+
+
+@dataclass(frozen=True)
+class _RowsText:
+    """The markup of a sheet's data rows and the placeholder markup it replaces."""
+
+    placeholder: bytes
+    rows: bytes
+
+
+def _rows_placeholder(
+    frame_rows: list[str], styles_used: list[str], index: int
+) -> tuple[TableRow, _RowsText]:
+    row = TableRow(stylename="row")
+    for style in styles_used:
+        row.addElement(TableCell(valuetype="string", stylename=style))
+    # A text unique to this sheet, so the placeholder's markup occurs once in the document.
+    row.addElement(_text_cell(f"probation-pipeline data rows {index}", "text"))
+    markup = io.StringIO()
+    row.toXml(1, markup)
+    return row, _RowsText(markup.getvalue().encode("utf-8"), "".join(frame_rows).encode("utf-8"))
 
 
 def _row(*cells: Element) -> TableRow:
@@ -141,7 +190,10 @@ def _sheet(name: str, widths: list[float], styles: _Styles) -> Table:
     return table
 
 
-def _data_sheet(sheet: SheetTable, model: WorkbookModel, styles: _Styles) -> Table:
+def _data_sheet(
+    sheet: SheetTable, model: WorkbookModel, styles: _Styles, index: int
+) -> tuple[Table, _RowsText | None]:
+    """The sheet with its header rows, and the markup of its data rows (None without rows)."""
     frame = sheet.table
     widths = [
         min(
@@ -169,16 +221,21 @@ def _data_sheet(sheet: SheetTable, model: WorkbookModel, styles: _Styles) -> Tab
     header = TableHeaderRows()
     header.addElement(_row(*(_text_cell(str(column), "header") for column in frame.columns)))
     table.addElement(header)
+    formats = [sheet.formats.get(str(column)) for column in frame.columns]
+    rows: list[str] = []
+    styles_used: dict[str, None] = {"row": None}
     for values in frame.itertuples(index=False):
-        table.addElement(
-            _row(
-                *(
-                    _value_cell(value, sheet.formats.get(str(column)), styles)
-                    for column, value in zip(frame.columns, values, strict=True)
-                )
-            )
-        )
-    return table
+        cells = []
+        for value, number_format in zip(values, formats, strict=True):
+            markup, style = _value_cell_xml(value, number_format, styles)
+            cells.append(markup)
+            styles_used[style] = None
+        rows.append(f'<table:table-row table:style-name="row">{"".join(cells)}</table:table-row>')
+    if not rows:
+        return table, None
+    placeholder, text = _rows_placeholder(rows, list(styles_used), index)
+    table.addElement(placeholder)
+    return table, text
 
 
 def write_ods(model: WorkbookModel, path: Path, dated: date) -> None:
@@ -225,16 +282,32 @@ def write_ods(model: WorkbookModel, path: Path, dated: date) -> None:
         notes.addElement(_row(_value_cell(number, "0", styles), _text_cell(text, "text")))
     document.spreadsheet.addElement(notes)
 
-    for sheet in model.tables:
-        document.spreadsheet.addElement(_data_sheet(sheet, model, styles))
+    rows: list[_RowsText] = []
+    for index, sheet in enumerate(model.tables):
+        table, text = _data_sheet(sheet, model, styles, index)
+        document.spreadsheet.addElement(table)
+        if text is not None:
+            rows.append(text)
 
     buffer = io.BytesIO()
     document.write(buffer)
-    _rewrite_dated(buffer.getvalue(), path, (dated.year, dated.month, dated.day, 0, 0, 0))
+    _rewrite_dated(
+        buffer.getvalue(), path, (dated.year, dated.month, dated.day, 0, 0, 0), CONTENT_NAME, rows
+    )
 
 
-def _rewrite_dated(archive: bytes, path: Path, stamp: tuple[int, int, int, int, int, int]) -> None:
-    """Copy the zip `archive` to `path` with every entry's timestamp set to `stamp`."""
+CONTENT_NAME = "content.xml"
+
+
+def _rewrite_dated(
+    archive: bytes,
+    path: Path,
+    stamp: tuple[int, int, int, int, int, int],
+    content_name: str = CONTENT_NAME,
+    rows: list[_RowsText] | tuple[_RowsText, ...] = (),
+) -> None:
+    """Copy the zip `archive` to `path` with every entry's timestamp set to `stamp`, and in the
+    entry `content_name` each placeholder of `rows` replaced by its rows' markup."""
     with (
         zipfile.ZipFile(io.BytesIO(archive)) as source,
         zipfile.ZipFile(path, "w") as target,
@@ -243,4 +316,19 @@ def _rewrite_dated(archive: bytes, path: Path, stamp: tuple[int, int, int, int, 
             entry = zipfile.ZipInfo(info.filename, stamp)
             entry.compress_type = info.compress_type
             entry.external_attr = info.external_attr
-            target.writestr(entry, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename == content_name:
+                data = _fill_placeholders(data, rows)
+            target.writestr(entry, data)
+
+
+def _fill_placeholders(content: bytes, rows: list[_RowsText] | tuple[_RowsText, ...]) -> bytes:
+    parts = []
+    position = 0
+    for text in rows:
+        start = content.index(text.placeholder, position)
+        if content.find(text.placeholder, start + 1) != -1:
+            raise ValueError("a data-rows placeholder occurs twice in content.xml")
+        parts += [content[position:start], text.rows]
+        position = start + len(text.placeholder)
+    return b"".join([*parts, content[position:]])
