@@ -1,4 +1,5 @@
-from decimal import Decimal
+import math
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pandas as pd
@@ -84,3 +85,49 @@ def test_implied_yes_rejects_ambiguous_large_bases() -> None:
     # Over 20,000 cases one decimal no longer pins the count.
     with pytest.raises(ImpliedCountError):
         implied_yes(20000, "50.0")
+
+
+def _round_by_repr(value: float, decimals: int) -> float:
+    # The rule itself: the shortest decimal repr, rounded half-up by Decimal.
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+
+
+@given(
+    st.lists(st.floats(-1e9, 1e9) | st.just(math.nan), max_size=50),
+    st.integers(0, 4),
+)
+def test_vectorised_rounding_is_the_decimal_rule(values: list[float], decimals: int) -> None:
+    expected = [None if math.isnan(v) else _round_by_repr(v, decimals) for v in values]
+    result = round_half_up(values, decimals)
+    assert result == expected
+    # Signs too: Decimal gives -0.0 for a small negative value.
+    assert [math.copysign(1, r) for r in result if r is not None] == [
+        math.copysign(1, e) for e in expected if e is not None
+    ]
+
+
+@given(st.lists(st.integers(0, 4000).map(lambda k: k / 40), max_size=50))
+def test_vectorised_rounding_of_exact_ties(values: list[float]) -> None:
+    # Quarters and eighths put many values on a tie of the second decimal.
+    assert round_half_up(values, 1) == [_round_by_repr(v, 1) for v in values]
+    assert round_half_up([-v for v in values], 1) == [_round_by_repr(-v, 1) for v in values]
+
+
+@given(
+    st.lists(
+        st.integers(0, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+        max_size=40,
+    ),
+    st.integers(0, 3),
+)
+def test_vectorised_percentages_are_percent_half_up(counts: list, decimals: int) -> None:
+    yes = pd.Series([k for k, _ in counts], dtype="Int64")
+    n = pd.Series([m for _, m in counts], dtype="Int64")
+    expected = [None if m == 0 else float(percent_half_up(k, m, decimals)) for k, m in counts]
+    result = percent_half_up_series(yes, n, decimals)
+    assert [None if pd.isna(v) else v for v in result] == expected
+
+
+def test_series_version_rejects_the_first_invalid_counts() -> None:
+    with pytest.raises(ValueError, match="yes=5, n=3"):
+        percent_half_up_series(pd.Series([1, 5, 9]), pd.Series([2, 3, 4]))
