@@ -79,13 +79,18 @@ class ParquetIOManager(dg.UPathIOManager):
     A partitioned asset is always handed over as a dict {partition: frame} and its function
     returns one, whether its run covers one partition or several (a single-run backfill over all
     areas); the base class would pass a bare frame for a single partition.
+
+    Loading and writing log nothing per file or partition, unlike the base class: the instance
+    stores every log line as an event (~8 ms each with SQLite, 160 for the national run's four
+    inputs of 40 areas), and the LOADED_INPUT and HANDLED_OUTPUT events already say what was read
+    and written. A missing partition an input allows is still a warning.
     """
 
     extension = ".parquet"
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if not context.has_asset_partitions:
-            super().handle_output(context, obj)
+            self._write_unpartitioned(context, obj)
             return
         partitions = set(context.asset_partition_keys)
         if not isinstance(obj, dict) or set(obj) != partitions:
@@ -98,6 +103,14 @@ class ParquetIOManager(dg.UPathIOManager):
             self.dump_to_path(context=context, obj=obj[partition], path=path)
         if len(obj) == 1:  # metadata of a multi-partition output would apply to every partition
             context.add_output_metadata({"dagster/row_count": len(next(iter(obj.values())))})
+
+    def _write_unpartitioned(self, context: dg.OutputContext, obj: Any) -> None:
+        path = self._get_path(context)
+        self.make_directory(path.parent)
+        self.dump_to_path(context=context, obj=obj, path=path)
+        context.add_output_metadata(
+            {"path": dg.MetadataValue.path(str(path)), **self.get_metadata(context, obj)}
+        )
 
     def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
         if not isinstance(obj, pd.DataFrame):
@@ -118,10 +131,22 @@ class ParquetIOManager(dg.UPathIOManager):
     def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
         return {"dagster/row_count": len(obj)}
 
-    def load_partitions(self, context: dg.InputContext) -> Any:
-        loaded = super().load_partitions(context)
-        if not isinstance(loaded, dict):
-            return {context.asset_partition_keys[0]: loaded}
+    def load_input(self, context: dg.InputContext) -> Any:
+        if not context.has_asset_key or not context.has_asset_partitions:
+            return self.load_from_path(context=context, path=self._get_path(context))
+        return self.load_partitions(context)
+
+    def load_partitions(self, context: dg.InputContext) -> dict[str, pd.DataFrame]:
+        metadata = context.definition_metadata or {}
+        allow_missing = bool(metadata.get("allow_missing_partitions", False))
+        loaded = {}
+        for partition, path in self._get_paths_for_partitions(context).items():
+            try:
+                loaded[partition] = self.load_from_path(context=context, path=path)
+            except FileNotFoundError:
+                if not allow_missing:
+                    raise
+                context.log.warning(self.get_missing_partition_log_message(partition))
         return loaded
 
 

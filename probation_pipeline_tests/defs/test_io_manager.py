@@ -53,3 +53,61 @@ def test_a_partitioned_value_is_a_frame_per_partition(tmp_path):
     assert pd.read_parquet(tmp_path / "area_cases" / "gwent.parquet").equals(frame)
     with pytest.raises(TypeError, match="partition: frame"):
         manager.handle_output(context, frame)
+
+
+def _pool(tmp_path, written: list[str], metadata: dict) -> tuple[dg.DagsterInstance, str, dict]:
+    """Write the `written` areas' partitions, then pool all three areas in one run."""
+    areas = dg.StaticPartitionsDefinition(["gwent", "kent", "surrey"])
+    pooled_value = {}
+
+    @dg.asset(partitions_def=areas)
+    def area_cases(context: dg.AssetExecutionContext) -> dict[str, pd.DataFrame]:
+        return {key: pd.DataFrame({"area": [key]}) for key in context.partition_keys}
+
+    @dg.asset(ins={"area_cases": dg.AssetIn(metadata=metadata)})
+    def pooled(area_cases: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        pooled_value.update(area_cases)
+        return pd.concat(area_cases.values(), ignore_index=True)
+
+    resources = {"io_manager": ParquetIOManager(base_path=UPath(tmp_path))}
+    instance = dg.DagsterInstance.ephemeral()
+    for area in written:
+        dg.materialize([area_cases], partition_key=area, instance=instance, resources=resources)
+    result = dg.materialize(
+        [area_cases, pooled],
+        selection=[pooled],
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    return instance, result.run_id, pooled_value
+
+
+def _log_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """The run's plain log lines (every one is an event stored in the instance)."""
+    return [r.user_message for r in instance.all_logs(run_id) if r.dagster_event is None]
+
+
+def test_loading_and_writing_store_no_log_line_per_file(tmp_path):
+    instance, run_id, pooled = _pool(tmp_path, ["gwent", "kent", "surrey"], {})
+    assert list(pooled) == ["gwent", "kent", "surrey"]
+    assert _log_lines(instance, run_id) == []
+    (written,) = instance.all_logs(run_id, of_type=dg.DagsterEventType.HANDLED_OUTPUT)
+    (loaded,) = instance.all_logs(run_id, of_type=dg.DagsterEventType.LOADED_INPUT)
+    assert loaded.dagster_event.step_key == written.dagster_event.step_key == "pooled"
+    assert (tmp_path / "pooled.parquet").exists()
+
+
+def test_a_missing_partition_an_input_allows_is_skipped_with_a_warning(tmp_path):
+    instance, run_id, pooled = _pool(
+        tmp_path, ["gwent", "surrey"], {"allow_missing_partitions": True}
+    )
+    assert list(pooled) == ["gwent", "surrey"]
+    (warning,) = _log_lines(instance, run_id)
+    assert "kent" in warning
+
+
+def test_a_missing_partition_fails_the_input_unless_allowed(tmp_path):
+    instance, run_id, pooled = _pool(tmp_path, ["gwent", "surrey"], {})
+    assert pooled == {}
+    assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
