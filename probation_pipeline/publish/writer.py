@@ -28,10 +28,7 @@ from probation_pipeline.publish.manifest import (
     manifest_json,
     publication_id,
 )
-from probation_pipeline.publish.ods import write_ods
-from probation_pipeline.publish.report import render_report
 from probation_pipeline.publish.sheets import workbook_model
-from probation_pipeline.publish.workbook import write_workbook
 
 LATEST_LINK = "latest"
 LATEST_FILE = "LATEST"
@@ -93,6 +90,11 @@ def publish_publication(bundle: PublicationBundle, published_dir: Path) -> Publi
         if final.exists():
             shutil.rmtree(staging)
             return _keep_existing(published_dir, final, csv_digests, previous_id)
+
+        # The writers import matplotlib, gptables and odfpy: only a new publication needs them.
+        from probation_pipeline.publish.ods import write_ods
+        from probation_pipeline.publish.report import render_report
+        from probation_pipeline.publish.workbook import write_workbook
 
         model = workbook_model(bundle, frames, pub_id)
         write_workbook(bundle, frames, pub_id, staging / WORKBOOK_NAME, model)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from statsmodels.stats.proportion import proportion_confint
 
 
 def wilson_interval(
@@ -22,6 +21,9 @@ def wilson_interval(
     exists without cases). Raises ValueError when confidence is not strictly between 0 and 1 or a
     count is negative or successes exceed n.
     """
+    # statsmodels takes ~0.6 s to import: only the steps that compute intervals pay for it.
+    from statsmodels.stats.proportion import proportion_confint
+
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     k, m = np.broadcast_arrays(np.asarray(successes, dtype=float), np.asarray(n, dtype=float))

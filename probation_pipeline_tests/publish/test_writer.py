@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from probation_pipeline.publish import writer
+from probation_pipeline.publish import report
 from probation_pipeline.publish.bundle import CASE_LEVEL_COLUMNS
 from probation_pipeline.publish.writer import (
     PublicationConflictError,
@@ -119,7 +119,7 @@ def test_failure_leaves_no_folder_and_latest_unchanged(
     def broken_report(*args: object, **kwargs: object) -> str:
         raise RuntimeError("report failed")
 
-    monkeypatch.setattr(writer, "render_report", broken_report)
+    monkeypatch.setattr(report, "render_report", broken_report)  # imported when writing
     with pytest.raises(RuntimeError, match="report failed"):
         publish_publication(make_bundle(**CHANGED), tmp_path)
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
