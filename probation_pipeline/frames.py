@@ -57,9 +57,14 @@ def parquet_table(frame: pd.DataFrame) -> pa.Table:
     )
 
 
-def write_parquet(frame: pd.DataFrame, where: str | Path | IO[bytes]) -> None:
-    """`frame.to_parquet(where, index=False)`, with the bytes of Python-backed strings."""
-    pq.write_table(parquet_table(frame), where, compression="snappy")
+def write_parquet(frame: pd.DataFrame | pa.Table, where: str | Path | IO[bytes]) -> None:
+    """`frame.to_parquet(where, index=False)`, with the bytes of Python-backed strings.
+
+    An Arrow table is written as it is: one read from such files (or concatenated from several)
+    writes the same bytes again.
+    """
+    table = frame if isinstance(frame, pa.Table) else parquet_table(frame)
+    pq.write_table(table, where, compression="snappy")
 
 
 def _arrow_storage() -> bool:

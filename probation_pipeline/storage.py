@@ -20,6 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from upath import UPath
 
 from probation_pipeline import frames
@@ -81,7 +83,7 @@ def write_bytes_atomically(write: Callable[[Path], object], path: StorePath) -> 
         path.fs.put_file(str(temporary), path.path)
 
 
-def write_parquet(frame: pd.DataFrame, path: StorePath) -> None:
+def write_parquet(frame: pd.DataFrame | pa.Table, path: StorePath) -> None:
     """Write `frame` as Parquet (no index) at `path`, atomically in the store's sense."""
     write_bytes_atomically(lambda target: frames.write_parquet(frame, target), path)
 
@@ -95,6 +97,13 @@ def read_parquet(
     if is_local(path):
         return pd.read_parquet(Path(path), columns=columns, filters=filters)
     return pd.read_parquet(path.path, columns=columns, filters=filters, filesystem=path.fs)
+
+
+def read_arrow(path: StorePath, columns: list[str] | None = None) -> pa.Table:
+    """Read Parquet at `path` as an Arrow table (its pandas metadata kept), on any store."""
+    if is_local(path):
+        return pq.read_table(Path(path), columns=columns)
+    return pq.read_table(path.path, columns=columns, filesystem=path.fs)
 
 
 def display(path: StorePath) -> str:

@@ -5,7 +5,7 @@ import dagster as dg
 from probation_pipeline.definitions import defs
 from probation_pipeline.defs.resources import WAREHOUSE_POOL
 
-AREA_OUTPUTS = {"area_cases", "area_quarantine", "area_accounting", "area_files"}
+AREA_OUTPUTS = {"area_cases", "area_quarantine", "area_accounting", "area_files", "area_counts"}
 POOLED_RECORDS = ("case_records", "quarantine", "row_accounting", "input_files", "subgroup_counts")
 ANALYSIS_OUTPUTS = (
     "judgement_tables",

@@ -14,6 +14,7 @@ AREA_ASSETS: tuple[str, ...] = (
     "area_quarantine",
     "area_accounting",
     "area_files",
+    "area_counts",
 )
 
 

@@ -1,23 +1,30 @@
 """Records: per-area validated cases, then the pooled analysis dataset, with blocking checks."""
 
+from collections.abc import Mapping
+
 import dagster as dg
 import pandas as pd
 import pandera.errors
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from probation_pipeline.defs.ingest import SOURCE_SHA256
 from probation_pipeline.defs.partitions import AREA_BACKFILL, area_partitions
-from probation_pipeline.defs.resources import WAREHOUSE_POOL, ProbationData
+from probation_pipeline.defs.resources import AS_ARROW, WAREHOUSE_POOL, ProbationData
 from probation_pipeline.extracts.reader import areas_with_extract_files
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import ALL_AREAS, pooled_total, unaccounted_rows
 from probation_pipeline.records.area import AreaCases, prepare_areas
 from probation_pipeline.records.fitness import FitnessGate, assess_area
-from probation_pipeline.records.pooling import pool_area_cases
-from probation_pipeline.records.schema import case_record_schema, record_domains
+from probation_pipeline.records.pooling import pool_areas
+from probation_pipeline.records.schema import case_record_schema, record_domains, schema_digest
 from probation_pipeline.stats.subgroups import CASES, subgroup_counts
 
 ALLOW_MISSING_AREAS = {"allow_missing_partitions": True}
 INPUT_FILE_COLUMNS = ("area", "path", "sha256", "rows")
+AREA_OUTPUTS = ("area_cases", "area_quarantine", "area_accounting", "area_files", "area_counts")
+VALIDATED_UNDER = "validated_under"
+"""Metadata of an `area_cases` partition: the `schema_digest` its cases were validated under."""
 
 
 def _rule_counts(quarantine: pd.DataFrame) -> str:
@@ -48,6 +55,7 @@ def _checked_area(
     raw: pd.DataFrame,
     result: AreaCases,
     gate: FitnessGate,
+    digest: str,
 ):
     rows = raw.drop(columns=[SOURCE_SHA256])
     unfit = assess_area(area, rows, result, gate)
@@ -66,10 +74,12 @@ def _checked_area(
     # checked against it by `case_records_match_schema`.
     accounting = result.accounting.iloc[0]
     files = area_files(area, raw)
+    counts = subgroup_counts(result.cases, data.reference())
     for name, metadata in {
         "area_cases": {
             "kept": int(accounting["kept"]),
             "inspection": ", ".join(sorted(result.cases["inspection_id"].unique())),
+            VALIDATED_UNDER: digest,
         },
         "area_quarantine": {
             "quarantined": len(result.quarantine),
@@ -79,6 +89,7 @@ def _checked_area(
             k: int(accounting[k]) for k in result.accounting.columns if k != "area"
         },
         "area_files": {"files": len(files), "raw_rows": int(files["rows"].sum())},
+        "area_counts": {"groups": len(counts), "cases": int(counts[CASES].sum())},
     }.items():
         context.add_asset_metadata(metadata, asset_key=name, partition_key=area)
     return {
@@ -86,6 +97,7 @@ def _checked_area(
         "area_quarantine": result.quarantine,
         "area_accounting": result.accounting,
         "area_files": files,
+        "area_counts": counts,
     }
 
 
@@ -110,6 +122,10 @@ def _checked_area(
             description="The extract files these records were built from: path, SHA-256 of the "
             "bytes read and rows. The publication's input manifest is built from them.",
         ),
+        "area_counts": dg.AssetOut(
+            description="One area's kept cases counted per inspection, provider and subgroup "
+            "levels (as `subgroup_counts`): pooled by putting the areas' counts together.",
+        ),
     },
 )
 def area_records(
@@ -118,17 +134,19 @@ def area_records(
     raw_extracts: dict[str, pd.DataFrame],
 ):
     # Every area of the run typed and validated in one pass, then each checked fit to publish.
+    reference = data.reference()
     prepared = prepare_areas(
         {area: raw_extracts[area].drop(columns=[SOURCE_SHA256]) for area in context.partition_keys},
-        data.reference(),
+        reference,
         registered_versions(),
     )
     gate = FitnessGate.load(data.paths.reference)
+    digest = schema_digest(record_domains(reference, registered_versions()))
     results = {
-        area: _checked_area(context, data, area, raw_extracts[area], prepared[area], gate)
+        area: _checked_area(context, data, area, raw_extracts[area], prepared[area], gate, digest)
         for area in context.partition_keys
     }
-    for name in ("area_cases", "area_quarantine", "area_accounting", "area_files"):
+    for name in AREA_OUTPUTS:
         yield dg.Output({area: result[name] for area, result in results.items()}, output_name=name)
 
 
@@ -163,9 +181,14 @@ CHECKS = [
     can_subset=False,
     pool=WAREHOUSE_POOL,
     # An area whose extract cannot be read has no partition yet; pool the others and say so.
+    # The cases are pooled as Arrow tables: a million rows are never converted to pandas here.
     ins={
-        name: dg.AssetIn(metadata=ALLOW_MISSING_AREAS)
-        for name in ("area_cases", "area_quarantine", "area_accounting", "area_files")
+        name: dg.AssetIn(
+            metadata={**ALLOW_MISSING_AREAS, AS_ARROW: True}
+            if name == "area_cases"
+            else ALLOW_MISSING_AREAS
+        )
+        for name in AREA_OUTPUTS
     },
     # Checked here, on the frames in memory, rather than by steps reading a million rows back;
     # a failing blocking check fails this step, so nothing pooled downstream is rebuilt.
@@ -196,27 +219,25 @@ CHECKS = [
     },
 )
 def pooled_records(
+    context: dg.AssetExecutionContext,
     data: ProbationData,
-    area_cases: dict[str, pd.DataFrame],
+    area_cases: dict[str, pa.Table],
     area_quarantine: dict[str, pd.DataFrame],
     area_accounting: dict[str, pd.DataFrame],
     area_files: dict[str, pd.DataFrame],
+    area_counts: dict[str, pd.DataFrame],
 ):
-    pooled = pool_area_cases(
-        pd.concat(area_cases.values(), ignore_index=True),
-        pd.concat(area_quarantine.values(), ignore_index=True),
-        pd.concat(area_accounting.values(), ignore_index=True),
-    )
-    records = pooled.records
+    reference = data.reference()
+    pooled = pool_areas(area_cases, area_quarantine, area_accounting, area_counts, reference)
+    counts = pooled.counts
+    by_provider = counts.groupby("provider")[CASES].sum().rename("cases").to_frame()
     yield dg.Output(
-        records,
+        pooled.records,
         output_name="case_records",
         metadata={
-            "cases": len(records),
+            "cases": pooled.records.num_rows,
             "areas": ", ".join(sorted(area_cases)),
-            "by_provider": dg.MetadataValue.md(
-                records.groupby("provider").size().rename("cases").to_frame().to_markdown()
-            ),
+            "by_provider": dg.MetadataValue.md(by_provider.to_markdown()),
         },
     )
     yield dg.Output(
@@ -240,23 +261,55 @@ def pooled_records(
         output_name="input_files",
         metadata={"files": len(files), "raw_rows": int(files["rows"].sum())},
     )
-    counts = subgroup_counts(records, data.reference())
     yield dg.Output(
         counts,
         output_name="subgroup_counts",
-        metadata={"groups": len(counts), "cases": int(counts[CASES].sum())},
+        metadata={
+            "groups": len(counts),
+            "cases": int(counts[CASES].sum()),
+            "recounted_areas": ", ".join(pooled.recounted) or "none",
+        },
     )
-    yield case_records_match_schema(data, records)
+    validated = _validated_under(context, sorted(area_cases))
+    yield case_records_match_schema(data, pooled.records, validated)
     yield every_area_in_force(data, area_accounting)
-    yield row_accounting_closes(pooled.accounting, files, records, pooled.quarantine)
+    yield row_accounting_closes(pooled.accounting, files, pooled.records, pooled.quarantine)
+
+
+def _validated_under(context: dg.AssetExecutionContext, areas: list[str]) -> dict[str, str]:
+    """{area: the schema digest its `area_cases` partition was validated under}, where recorded."""
+    digests = {}
+    for area in areas:
+        found = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("area_cases"), asset_partitions=[area]),
+            limit=1,
+        ).records
+        if found and found[0].asset_materialization is not None:
+            value = found[0].asset_materialization.metadata.get(VALIDATED_UNDER)
+            if value is not None:
+                digests[area] = str(value.value)
+    return digests
 
 
 def case_records_match_schema(
-    data: ProbationData, case_records: pd.DataFrame
+    data: ProbationData, case_records: pa.Table, validated: Mapping[str, str]
 ) -> dg.AssetCheckResult:
-    schema = case_record_schema(record_domains(data.reference(), registered_versions()))
+    """The pooled records against the case record schema.
+
+    An area's cases were validated in the run that wrote them (the ingestion schema holds every
+    rule of the record schema); they are not validated again when that run recorded the same
+    `schema_digest` as now (same reference domains, same schema code). The other areas' rows are
+    validated here; so are the columns and types of the whole (an empty selection still is).
+    """
+    domains = record_domains(data.reference(), registered_versions())
+    digest = schema_digest(domains)
+    areas = pc.unique(case_records.column("area")).to_pylist()
+    to_check = sorted(area for area in areas if validated.get(area) != digest)
+    rows = case_records.filter(
+        pc.is_in(case_records.column("area"), pa.array(to_check, pa.string()))
+    )
     try:
-        schema.validate(case_records, lazy=True)
+        case_record_schema(domains).validate(rows.to_pandas(), lazy=True)
     except pandera.errors.SchemaErrors as errors:
         failures = errors.failure_cases
         summary = failures.groupby(["column", "check"], dropna=False).size().rename("failures")
@@ -273,14 +326,18 @@ def case_records_match_schema(
         check_name="case_records_match_schema",
         asset_key="case_records",
         passed=True,
-        metadata={"rows_checked": len(case_records)},
+        metadata={
+            "rows_checked": rows.num_rows,
+            "areas_checked": ", ".join(to_check) or "none",
+            "rows_validated_in_their_area_run": case_records.num_rows - rows.num_rows,
+        },
     )
 
 
 def row_accounting_closes(
     row_accounting: pd.DataFrame,
     input_files: pd.DataFrame,
-    case_records: pd.DataFrame,
+    case_records: pd.DataFrame | pa.Table,
     quarantine: pd.DataFrame,
 ) -> dg.AssetCheckResult:
     total = pooled_total(row_accounting)

@@ -7,12 +7,13 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 from upath import UPath
 
 from probation_pipeline.paths import DataPaths
 from probation_pipeline.records.pseudonym import Pseudonymiser, pseudonymiser_from_env
 from probation_pipeline.reference import Reference
-from probation_pipeline.storage import location, read_parquet, write_parquet
+from probation_pipeline.storage import location, read_arrow, read_parquet, write_parquet
 
 
 class ProbationData(dg.ConfigurableResource):
@@ -52,7 +53,7 @@ class PseudonymKey(dg.ConfigurableResource):
         return pseudonymiser
 
 
-def write_parquet_atomically(frame: pd.DataFrame, path: Path | UPath) -> None:
+def write_parquet_atomically(frame: pd.DataFrame | pa.Table, path: Path | UPath) -> None:
     """Write `frame` at `path` atomically: temporary file then rename locally, one upload remotely."""
     write_parquet(frame, path)
 
@@ -69,6 +70,9 @@ PARTITION_FILTER = "filter_to_partition"
 """Input metadata naming the column an area-partitioned asset filters a pooled input on."""
 COLUMNS_ONLY = "columns"
 """Input metadata listing the only columns an input needs (e.g. counting rows per file)."""
+AS_ARROW = "as_arrow"
+"""Input metadata: hand the input over as Arrow tables, not pandas frames (pooling a million
+cases without converting them)."""
 
 
 class ParquetIOManager(dg.UPathIOManager):
@@ -112,14 +116,20 @@ class ParquetIOManager(dg.UPathIOManager):
             {"path": dg.MetadataValue.path(str(path)), **self.get_metadata(context, obj)}
         )
 
-    def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
-        if not isinstance(obj, pd.DataFrame):
-            raise TypeError(f"{context.asset_key.to_user_string()}: expected a DataFrame")
+    def dump_to_path(
+        self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table, path: UPath
+    ) -> None:
+        if not isinstance(obj, pd.DataFrame | pa.Table):
+            raise TypeError(
+                f"{context.asset_key.to_user_string()}: expected a DataFrame or an Arrow table"
+            )
         write_parquet_atomically(obj, path)
 
-    def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame | pa.Table:
         metadata = context.definition_metadata or {}
         columns = metadata.get(COLUMNS_ONLY)
+        if metadata.get(AS_ARROW):
+            return read_arrow(path, columns=columns)
         column = metadata.get(PARTITION_FILTER)
         if column and context.has_partition_key:
             # A partitioned asset reading a pooled one reads only its own rows.
@@ -128,7 +138,9 @@ class ParquetIOManager(dg.UPathIOManager):
             )
         return read_parquet(path, columns=columns)
 
-    def get_metadata(self, context: dg.OutputContext, obj: pd.DataFrame) -> dict[str, Any]:
+    def get_metadata(
+        self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table
+    ) -> dict[str, Any]:
         return {"dagster/row_count": len(obj)}
 
     def load_input(self, context: dg.InputContext) -> Any:
@@ -136,7 +148,7 @@ class ParquetIOManager(dg.UPathIOManager):
             return self.load_from_path(context=context, path=self._get_path(context))
         return self.load_partitions(context)
 
-    def load_partitions(self, context: dg.InputContext) -> dict[str, pd.DataFrame]:
+    def load_partitions(self, context: dg.InputContext) -> dict[str, pd.DataFrame | pa.Table]:
         metadata = context.definition_metadata or {}
         allow_missing = bool(metadata.get("allow_missing_partitions", False))
         loaded = {}

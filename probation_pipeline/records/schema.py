@@ -8,6 +8,9 @@ written) and the rules that need them. Check names read as the rule they enforce
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -236,3 +239,15 @@ def case_record_schema(domains: RecordDomains) -> pa.DataFrameSchema:
 def ingested_case_schema(domains: RecordDomains) -> pa.DataFrameSchema:
     """The whole contract of a case during ingestion: `IngestedCaseSchema` plus the domain rules."""
     return _with_domains(IngestedCaseSchema, domains)
+
+
+@lru_cache(maxsize=8)
+def schema_digest(domains: RecordDomains) -> str:
+    """What a case record was validated under: the domains, the schema and this module's code.
+
+    Cases validated under the digest the pooling computes now need not be validated again;
+    any change of reference domains, columns, types or rules (this module) changes it.
+    """
+    schema = case_record_schema(domains)
+    text = "\n".join([repr(domains), repr(schema), inspect.getsource(sys.modules[__name__])])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

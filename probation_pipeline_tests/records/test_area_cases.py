@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,9 +12,10 @@ from probation_pipeline.extracts.reader import read_extract
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.accounting import pooled_total, unaccounted_rows
 from probation_pipeline.records.area import prepare_area_cases, prepare_areas
-from probation_pipeline.records.pooling import pool_area_cases
+from probation_pipeline.records.pooling import pool_areas
 from probation_pipeline.records.pseudonym import Pseudonymiser
 from probation_pipeline.records.schema import case_record_schema, record_domains
+from probation_pipeline.stats.subgroups import subgroup_counts
 from probation_pipeline_tests.extract_fixtures import v2_row, write_v2
 from probation_pipeline_tests.shipped import ANSWERS, REFERENCE
 
@@ -177,12 +179,17 @@ def test_case_in_two_areas_is_quarantined_in_both(tmp_path):
         },
         area="kent",
     )
-    pooled = pool_area_cases(
-        pd.concat([gwent.cases, kent.cases]),
-        pd.concat([gwent.quarantine, kent.quarantine]),
-        pd.concat([gwent.accounting, kent.accounting]),
+    areas = {"gwent": gwent, "kent": kent}
+    pooled = pool_areas(
+        {area: pa.Table.from_pandas(a.cases, preserve_index=False) for area, a in areas.items()},
+        {area: a.quarantine for area, a in areas.items()},
+        {area: a.accounting for area, a in areas.items()},
+        {area: subgroup_counts(a.cases, REFERENCE) for area, a in areas.items()},
+        REFERENCE,
     )
-    assert len(pooled.records) == 2
+    assert pooled.records.num_rows == 2
+    assert pooled.recounted == ("gwent", "kent")
+    assert pooled.counts.equals(subgroup_counts(pooled.records.to_pandas(), REFERENCE))
     moved = pooled.quarantine
     assert sorted(moved["area"]) == ["gwent", "kent"]
     assert (moved["rule"] == "case in the latest inspections of several areas").all()

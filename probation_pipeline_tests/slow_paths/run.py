@@ -1,7 +1,7 @@
 """`PROBATION_STRING_STORAGE=python python -m probation_pipeline_tests.slow_paths.run DATA_DIR`.
 
 The pipeline on its slower path: Python-backed strings, the row-by-row reader and typing,
-`DataFrame.to_parquet`: the implementations the fast path replaced, run end to end so that their
+`DataFrame.to_parquet`, pooling in pandas: the implementations the fast path replaced, run end to end so that their
 outputs can be compared byte for byte with the fast path's (test_fast_path_outputs.py).
 """
 
@@ -12,15 +12,20 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from probation_pipeline import frames
+from probation_pipeline.defs import records as defs_records
 from probation_pipeline.extracts import reader
 from probation_pipeline.publish import data_files
+from probation_pipeline_tests.slow_paths.pooling import pool_areas_in_pandas
 from probation_pipeline_tests.slow_paths.reader import read_extract_by_rows
 from probation_pipeline_tests.slow_paths.records import type_rows_by_rows
 
 
-def _to_parquet(frame: pd.DataFrame, where) -> None:
+def _to_parquet(frame: pd.DataFrame | pa.Table, where) -> None:
+    if isinstance(frame, pa.Table):
+        frame = frame.to_pandas()
     frame.to_parquet(where, index=False)
 
 
@@ -30,6 +35,7 @@ def use_slow_paths() -> None:
     reader.read_extract = read_extract_by_rows
     type_rows_by_rows()
     frames.write_parquet = data_files.write_parquet = _to_parquet
+    defs_records.pool_areas = pool_areas_in_pandas
 
 
 def main(root: Path) -> int:
