@@ -270,24 +270,40 @@ def pooled_records(
             "recounted_areas": ", ".join(pooled.recounted) or "none",
         },
     )
-    validated = _validated_under(context, sorted(area_cases))
+    validated = recorded_schema_digests(context, sorted(area_cases))
     yield case_records_match_schema(data, pooled.records, validated)
     yield every_area_in_force(data, area_accounting)
     yield row_accounting_closes(pooled.accounting, files, pooled.records, pooled.quarantine)
 
 
-def _validated_under(context: dg.AssetExecutionContext, areas: list[str]) -> dict[str, str]:
-    """{area: the schema digest its `area_cases` partition was validated under}, where recorded."""
-    digests = {}
-    for area in areas:
-        found = context.instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=dg.AssetKey("area_cases"), asset_partitions=[area]),
-            limit=1,
-        ).records
-        if found and found[0].asset_materialization is not None:
-            value = found[0].asset_materialization.metadata.get(VALIDATED_UNDER)
+def recorded_schema_digests(context: dg.AssetExecutionContext, areas: list[str]) -> dict[str, str]:
+    """{area: the schema digest its `area_cases` partition was validated under}, where recorded.
+
+    From the latest materialization of each partition: newest first, a page at a time, until
+    every area is found (usually in the first page).
+    """
+    records_filter = dg.AssetRecordsFilter(
+        asset_key=dg.AssetKey("area_cases"), asset_partitions=areas
+    )
+    digests: dict[str, str] = {}
+    seen: set[str] = set()
+    cursor = None
+    while len(seen) < len(areas):
+        page = context.instance.fetch_materializations(
+            records_filter, limit=max(len(areas), 100), cursor=cursor
+        )
+        for record in page.records:
+            area = record.partition_key
+            if area in seen or area is None:
+                continue
+            seen.add(area)
+            materialization = record.asset_materialization
+            value = materialization.metadata.get(VALIDATED_UNDER) if materialization else None
             if value is not None:
                 digests[area] = str(value.value)
+        if not page.has_more:
+            break
+        cursor = page.cursor
     return digests
 
 

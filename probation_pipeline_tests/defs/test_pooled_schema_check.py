@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import dagster as dg
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from probation_pipeline.defs.records import case_records_match_schema
+from probation_pipeline.defs.records import (
+    VALIDATED_UNDER,
+    case_records_match_schema,
+    recorded_schema_digests,
+)
 from probation_pipeline.defs.resources import ProbationData
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.paths import DataPaths
@@ -55,3 +62,24 @@ def test_an_area_validated_under_todays_schema_is_not_validated_again(records):
     others = int((records["area"] != area).sum())
     assert result.metadata["rows_checked"].value == others
     assert area not in result.metadata["areas_checked"].value
+
+
+def test_the_latest_materialization_of_each_area_says_what_it_was_validated_under():
+    instance = dg.DagsterInstance.ephemeral()
+
+    def materialize(area: str, digest: str | None) -> None:
+        metadata = {VALIDATED_UNDER: digest} if digest else {}
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key="area_cases", partition=area, metadata=metadata)
+        )
+
+    materialize("gwent", "old")
+    materialize("kent", "old")
+    materialize("kent", "new")
+    for _ in range(150):  # more than a page between kent's latest and gwent's
+        materialize("dorset", "new")
+    materialize("dorset", None)  # written before digests were recorded
+    validated = recorded_schema_digests(
+        SimpleNamespace(instance=instance), ["dorset", "gwent", "kent"]
+    )
+    assert validated == {"gwent": "old", "kent": "new"}
