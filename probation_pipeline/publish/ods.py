@@ -240,6 +240,10 @@ def _data_sheet(
 
 def write_ods(model: WorkbookModel, path: Path, dated: date) -> None:
     """Write the workbook model as an ODS file at `path`, every zip entry dated `dated`."""
+    # odfpy declares in each part's root every namespace any element of the process has used so
+    # far (`Element.namespaces` is a class attribute): start from none, so that the bytes do not
+    # depend on what else this process wrote before.
+    Element.namespaces.clear()
     document = OpenDocumentSpreadsheet()
     styles = _Styles(document)
     plain = Style(name="plain", family="table-cell")
