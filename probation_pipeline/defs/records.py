@@ -18,7 +18,7 @@ from probation_pipeline.records.area import AreaCases, prepare_areas
 from probation_pipeline.records.fitness import FitnessGate, assess_area
 from probation_pipeline.records.pooling import pool_areas
 from probation_pipeline.records.schema import case_record_schema, record_domains, schema_digest
-from probation_pipeline.stats.subgroups import CASES, subgroup_counts
+from probation_pipeline.stats.subgroups import CASES, subgroup_counts_by_area
 
 ALLOW_MISSING_AREAS = {"allow_missing_partitions": True}
 INPUT_FILE_COLUMNS = ("area", "path", "sha256", "rows")
@@ -48,17 +48,8 @@ def area_files(area: str, raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _checked_area(
-    context: dg.AssetExecutionContext,
-    data: ProbationData,
-    area: str,
-    raw: pd.DataFrame,
-    result: AreaCases,
-    gate: FitnessGate,
-    digest: str,
-):
-    rows = raw.drop(columns=[SOURCE_SHA256])
-    unfit = assess_area(area, rows, result, gate)
+def _fail_unless_fit(area: str, raw: pd.DataFrame, result: AreaCases, gate: FitnessGate) -> None:
+    unfit = assess_area(area, raw.drop(columns=[SOURCE_SHA256]), result, gate)
     if unfit is not None:
         # Nothing is written: the area's previous inspection stays in force.
         raise dg.Failure(
@@ -69,12 +60,21 @@ def _checked_area(
                 "rules": dg.MetadataValue.md(_rule_counts(result.quarantine)),
             },
         )
+
+
+def _area_outputs(
+    context: dg.AssetExecutionContext,
+    area: str,
+    raw: pd.DataFrame,
+    result: AreaCases,
+    digest: str,
+    counts: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
     # Not validated again: the kept cases are the rows that passed the ingestion schema, which
     # holds every rule of the case record schema (docs/decisions.md); the pooled records are
     # checked against it by `case_records_match_schema`.
     accounting = result.accounting.iloc[0]
     files = area_files(area, raw)
-    counts = subgroup_counts(result.cases, data.reference())
     for name, metadata in {
         "area_cases": {
             "kept": int(accounting["kept"]),
@@ -141,9 +141,14 @@ def area_records(
         registered_versions(),
     )
     gate = FitnessGate.load(data.paths.reference)
+    for area in context.partition_keys:
+        _fail_unless_fit(area, raw_extracts[area], prepared[area], gate)
     digest = schema_digest(record_domains(reference, registered_versions()))
+    counts = subgroup_counts_by_area(
+        {area: result.cases for area, result in prepared.items()}, reference
+    )
     results = {
-        area: _checked_area(context, data, area, raw_extracts[area], prepared[area], gate, digest)
+        area: _area_outputs(context, area, raw_extracts[area], prepared[area], digest, counts[area])
         for area in context.partition_keys
     }
     for name in AREA_OUTPUTS:

@@ -10,7 +10,7 @@ sums over covariate patterns, DESIGN.md section 7).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -104,7 +104,29 @@ def count_columns(reference: Reference) -> tuple[str, ...]:
 
 
 def subgroup_counts(records: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Count `records` per combination of SUBGROUP_KEYS present in them.
+    """Count `records` per combination of SUBGROUP_KEYS present in them (see `_counted`).
+
+    Raises KeyError when a column is missing.
+    """
+    return check_frame(_counted(records, reference), SubgroupCountSchema)
+
+
+def subgroup_counts_by_area(
+    cases: Mapping[str, pd.DataFrame], reference: Reference
+) -> dict[str, pd.DataFrame]:
+    """`subgroup_counts` of each area's cases ({area: its kept cases}), checked once for all.
+
+    An area run counts its areas separately (pooling puts the counts together), but checks them
+    together: the check costs about as much for 2,000 rows as for 80,000.
+    """
+    counts = {area: _counted(frame, reference) for area, frame in cases.items()}
+    if counts:
+        check_frame(pd.concat(counts.values(), ignore_index=True), SubgroupCountSchema)
+    return counts
+
+
+def _counted(records: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """Count `records` per combination of SUBGROUP_KEYS present in them, unchecked.
 
     Input: case records (records/columns.py contract). Output: one row per combination that has
     cases, sorted by the keys (a missing value is a level of its own, after the others); columns
@@ -114,8 +136,6 @@ def subgroup_counts(records: pd.DataFrame, reference: Reference) -> pd.DataFrame
     - `<question>_answered`, `<question>_yes`: cases that answered the question, and Yes;
     - `<key area>_counted`, `<key area>_sufficient`: cases counted in the key area of ratings.yaml
       (answered any of its questions), and sufficient in it (`ratings.rules.key_area_counts`).
-
-    Raises KeyError when a column is missing.
     """
     missing = [c for c in (*SUBGROUP_KEYS, MAPPA_ELIGIBLE) if c not in records.columns]
     if missing:
@@ -157,6 +177,4 @@ def subgroup_counts(records: pd.DataFrame, reference: Reference) -> pd.DataFrame
         counts[name] = np.bincount(inverse, weights=values, minlength=len(combinations)).astype(
             np.int64
         )
-    return check_frame(
-        counts.loc[:, [*SUBGROUP_KEYS, *count_columns(reference)]], SubgroupCountSchema
-    )
+    return counts.loc[:, [*SUBGROUP_KEYS, *count_columns(reference)]]

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from probation_pipeline.contracts import FrameContractError
 from probation_pipeline.ratings.rules import NATIONAL_SCOPE, rate_key_area_counts, rate_providers
 from probation_pipeline.sample.scale import scale_case_records
+from probation_pipeline.stats import subgroups
 from probation_pipeline.stats.models import (
     fit_assessment_models,
     fit_assessment_models_from_counts,
@@ -20,6 +22,7 @@ from probation_pipeline.stats.subgroups import (
     answered_column,
     count_columns,
     subgroup_counts,
+    subgroup_counts_by_area,
     yes_column,
 )
 from probation_pipeline.stats.tables import (
@@ -131,3 +134,32 @@ def test_area_tables_without_cases_are_the_grid_with_a_missing_area() -> None:
     tables = area_judgement_tables_from_counts(counts, REFERENCE)
     _same(tables, area_judgement_tables(make_records([{}]).iloc[0:0], REFERENCE))
     assert tables["area"].isna().all()
+
+
+def test_counts_by_area_are_each_areas_counts_and_together_the_pooled_counts() -> None:
+    records = scale_case_records(3000, 4, 17, REFERENCE)
+    records = records.sort_values(["area", "source_file", "source_line"], ignore_index=True)
+    by_area = {str(a): rows.reset_index(drop=True) for a, rows in records.groupby("area")}
+    counts = subgroup_counts_by_area(by_area, REFERENCE)
+    assert list(counts) == list(by_area)
+    for area, cases in by_area.items():
+        assert counts[area].equals(subgroup_counts(cases, REFERENCE))
+    pooled = pd.concat(counts.values(), ignore_index=True)
+    assert pooled.equals(subgroup_counts(records, REFERENCE))
+
+
+def test_counts_by_area_are_checked(monkeypatch) -> None:
+    records = scale_case_records(500, 2, 3, REFERENCE)
+    by_area = {str(a): rows.reset_index(drop=True) for a, rows in records.groupby("area")}
+    counted = subgroups._counted
+    broken = next(iter(by_area))
+
+    def counted_with_an_empty_group(cases: pd.DataFrame, reference) -> pd.DataFrame:
+        counts = counted(cases, reference)
+        if cases["area"].iloc[0] == broken:
+            counts.loc[0, CASES] = 0  # a group without cases: SubgroupCountSchema says >= 1
+        return counts
+
+    monkeypatch.setattr(subgroups, "_counted", counted_with_an_empty_group)
+    with pytest.raises(FrameContractError, match="cases"):
+        subgroup_counts_by_area(by_area, REFERENCE)
