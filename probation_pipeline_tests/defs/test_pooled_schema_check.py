@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from probation_pipeline.defs.records import (
+from probation_pipeline.defs.pooled_checks import (
     VALIDATED_UNDER,
     case_records_match_schema,
     recorded_schema_digests,

@@ -5,8 +5,6 @@ pooled records. Not used by the pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pandas as pd
 import pyarrow as pa
 
@@ -14,18 +12,11 @@ from probation_pipeline.records import pooling
 from probation_pipeline.records.accounting import ACCOUNTING_COLUMNS, with_total
 from probation_pipeline.records.dedup import CASE_IN_SEVERAL_AREAS, split_cases_in_several_areas
 from probation_pipeline.records.validation import quarantine_rows
-from probation_pipeline.reference import Reference
 from probation_pipeline.stats.subgroups import subgroup_counts
 
 
-def pool_areas_in_pandas(
-    cases: Mapping[str, pa.Table],
-    quarantine: Mapping[str, pd.DataFrame],
-    accounting: Mapping[str, pd.DataFrame],
-    counts: Mapping[str, pd.DataFrame],
-    reference: Reference,
-) -> pooling.PooledAreas:
-    """`pooling.pool_areas` as it was; the areas' own counts are not used."""
+def pool_areas_in_pandas(cases, quarantine, accounting, counts, reference) -> pooling.PooledAreas:
+    """`pooling.pool_areas` as it was (same arguments); the areas' own counts are not used."""
     frames = pd.concat([table.to_pandas() for table in cases.values()], ignore_index=True)
     kept, transferred = split_cases_in_several_areas(frames)
     moved = quarantine_rows(transferred, CASE_IN_SEVERAL_AREAS)
