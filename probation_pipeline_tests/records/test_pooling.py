@@ -104,3 +104,26 @@ def test_schema_digest_follows_the_domains():
     fewer = record_domains(REFERENCE, registered_versions()[:-1])
     assert schema_digest(domains) == schema_digest(record_domains(REFERENCE, registered_versions()))
     assert schema_digest(domains) != schema_digest(fewer)
+
+
+def test_an_area_whose_every_case_is_in_another_area_pools_to_nothing(records):
+    areas = _areas(records.drop_duplicates("case_id", keep=False))
+    first = sorted(areas)[0]
+    # An area of one case, whose reference is also in the first area.
+    lone = (
+        areas[first]
+        .iloc[[0]]
+        .assign(
+            area=pd.array(["zz-transfer"], dtype="string"),
+            source_file=pd.array(["zz-transfer/zz-transfer-2016-01.csv"], dtype="string"),
+        )
+    )
+    areas = {**areas, "zz-transfer": lone.reset_index(drop=True)}
+    fast, slow = _pool(areas), _pool(areas, pool_areas_in_pandas)
+    assert "zz-transfer" not in set(fast.records.column("area").to_pylist())
+    assert set(fast.recounted) == {first, "zz-transfer"}
+    assert fast.records.to_pandas().equals(slow.records.to_pandas())
+    assert fast.counts.equals(slow.counts)
+    assert fast.accounting.equals(slow.accounting)
+    kept = fast.accounting.set_index("area").loc["zz-transfer", "kept"]
+    assert kept == 0
