@@ -2,8 +2,9 @@
 
 What every asset shares is applied here, once: the owner, the storage kind, the automation
 condition (eager for everything downstream of `raw_extracts`, which the sensor and hand reruns
-drive) and the group, which is the stage whose module defines the asset. Runs execute in process: a refresh is a few runs of small steps, and a process per step
-would cost more than the steps.
+drive) and the group, which is the stage whose module defines the asset. Runs execute in
+process: a refresh is a few runs of small steps, and a process per step would cost more than
+the steps.
 """
 
 from __future__ import annotations

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from probation_pipeline.defs.records import AREA_OUTPUTS
+
 AREA_JOB = "area_job"
 NATIONAL_JOB = "national_job"
 
 # The area-partitioned assets; every other asset is pooled over areas and built by national_job.
-AREA_ASSETS: tuple[str, ...] = (
-    "raw_extracts",
-    "area_cases",
-    "area_quarantine",
-    "area_accounting",
-    "area_files",
-    "area_counts",
-)
+AREA_ASSETS: tuple[str, ...] = ("raw_extracts", *AREA_OUTPUTS)
 
 
 def build_jobs() -> list[dg.UnresolvedAssetJobDefinition]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from probation_pipeline.records.canonical import file_stems
@@ -40,15 +39,3 @@ def split_conflicting_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     """Rows sharing a case reference with a different row: all of them are conflicts."""
     clash = rows.duplicated("case_id", keep=False)
     return rows[~clash], rows[clash]
-
-
-def split_cases_in_several_areas(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cases whose reference appears in more than one area (a transfer the sampling excludes)."""
-    # Only a reference that occurs more than once can be in several areas: count areas for those.
-    repeated = records["case_id"].duplicated(keep=False).to_numpy(dtype=bool)
-    several = np.zeros(len(records), dtype=bool)
-    if repeated.any():
-        candidates = records.loc[repeated, ["case_id", "area"]]
-        areas_per_case = candidates.groupby("case_id")["area"].transform("nunique")
-        several[repeated] = areas_per_case.gt(1).to_numpy(dtype=bool)
-    return records[~several], records[several]

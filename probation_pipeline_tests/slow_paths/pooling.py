@@ -5,12 +5,13 @@ pooled records. Not used by the pipeline.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from probation_pipeline.records import pooling
 from probation_pipeline.records.accounting import ACCOUNTING_COLUMNS, with_total
-from probation_pipeline.records.dedup import CASE_IN_SEVERAL_AREAS, split_cases_in_several_areas
+from probation_pipeline.records.dedup import CASE_IN_SEVERAL_AREAS
 from probation_pipeline.records.validation import quarantine_rows
 from probation_pipeline.stats.subgroups import subgroup_counts
 
@@ -37,3 +38,15 @@ def pool_areas_in_pandas(cases, quarantine, accounting, counts, reference) -> po
         counts=subgroup_counts(records, reference),
         recounted=tuple(str(area) for area in moved_per_area.index),
     )
+
+
+def split_cases_in_several_areas(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cases whose reference appears in more than one area (a transfer the sampling excludes)."""
+    # Only a reference that occurs more than once can be in several areas: count areas for those.
+    repeated = records["case_id"].duplicated(keep=False).to_numpy(dtype=bool)
+    several = np.zeros(len(records), dtype=bool)
+    if repeated.any():
+        candidates = records.loc[repeated, ["case_id", "area"]]
+        areas_per_case = candidates.groupby("case_id")["area"].transform("nunique")
+        several[repeated] = areas_per_case.gt(1).to_numpy(dtype=bool)
+    return records[~several], records[several]
