@@ -14,6 +14,7 @@ columns to `string` and records them as `unicode`, exactly what a Python-backed 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import IO
 
@@ -23,11 +24,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 STRING_STORAGE_ENV = "PROBATION_STRING_STORAGE"
+ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+"""Arrow's own setting of its allocator (`mimalloc`, `jemalloc` or `system`); set, it is obeyed."""
 
 
 def use_arrow_strings() -> None:
     """Make `string[pyarrow]` what `"string"` means in this process (pandas' option)."""
     pd.options.mode.string_storage = "pyarrow"
+
+
+def use_system_allocator() -> None:
+    """Allocate Arrow memory with the C library's `malloc`, unless `ARROW_DEFAULT_MEMORY_POOL` is set.
+
+    pyarrow's default pool, mimalloc, is slow to hand out fresh memory: pooling a million cases
+    in a process that has not yet held that much (a one-area refresh) took twice as long as with
+    `malloc`, and a full refresh was slower too (docs/performance.md). Arrays already allocated
+    stay with the pool they came from.
+    """
+    if ARROW_POOL_ENV not in os.environ:
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def parquet_table(frame: pd.DataFrame) -> pa.Table:

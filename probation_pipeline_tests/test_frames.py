@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from probation_pipeline.frames import write_parquet
+from probation_pipeline.frames import ARROW_POOL_ENV, write_parquet
 
 
 def _python_backed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -39,3 +42,24 @@ def test_arrow_backed_strings_write_python_backed_bytes():
     expected = _bytes(lambda f, b: f.to_parquet(b, index=False), _python_backed(frame))
     assert _bytes(write_parquet, frame) == expected
     assert _bytes(write_parquet, _python_backed(frame)) == expected
+
+
+def _pool_after_import(**env: str) -> str:
+    code = "import probation_pipeline, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    environment = {k: v for k, v in os.environ.items() if k != ARROW_POOL_ENV}
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return completed.stdout.strip()
+
+
+def test_the_package_allocates_arrow_memory_with_malloc():
+    assert _pool_after_import() == "system"
+
+
+def test_arrows_own_allocator_setting_is_obeyed():
+    assert _pool_after_import(**{ARROW_POOL_ENV: "jemalloc"}) == "jemalloc"
