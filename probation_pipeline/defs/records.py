@@ -15,6 +15,7 @@ from probation_pipeline.defs.pooled_checks import (
     row_accounting_closes,
 )
 from probation_pipeline.defs.resources import AS_ARROW, WAREHOUSE_POOL, ProbationData
+from probation_pipeline.defs.warm import importing_in_background
 from probation_pipeline.extracts.versions import registered_versions
 from probation_pipeline.records.area import AreaCases, prepare_areas
 from probation_pipeline.records.fitness import FitnessGate, assess_area
@@ -197,6 +198,22 @@ def area_records(
     },
 )
 def pooled_records(
+    context: dg.AssetExecutionContext,
+    data: ProbationData,
+    area_cases: dict[str, pa.Table],
+    area_quarantine: dict[str, pd.DataFrame],
+    area_accounting: dict[str, pd.DataFrame],
+    area_files: dict[str, pd.DataFrame],
+    area_counts: dict[str, pd.DataFrame],
+):
+    # The later steps' libraries load on another thread while Arrow pools and writes (warm.py).
+    with importing_in_background():
+        yield from _pooled_outputs(
+            context, data, area_cases, area_quarantine, area_accounting, area_files, area_counts
+        )
+
+
+def _pooled_outputs(
     context: dg.AssetExecutionContext,
     data: ProbationData,
     area_cases: dict[str, pa.Table],
