@@ -9,6 +9,8 @@ byte-identity tests set); Parquet files read then come back Arrow-backed.
 Written Parquet files stay byte-identical to those of Python-backed strings: pyarrow writes an
 Arrow-backed column as `large_string` with pandas type `object`, so `parquet_table` casts such
 columns to `string` and records them as `unicode`, exactly what a Python-backed column gives.
+
+Importing the package also makes Arrow allocate with `malloc` (`use_system_allocator`).
 """
 
 from __future__ import annotations
