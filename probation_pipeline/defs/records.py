@@ -208,64 +208,52 @@ def pooled_records(
 ):
     # The later steps' libraries load on another thread while Arrow pools and writes (warm.py).
     with importing_in_background():
-        yield from _pooled_outputs(
-            context, data, area_cases, area_quarantine, area_accounting, area_files, area_counts
+        reference = data.reference()
+        pooled = pool_areas(area_cases, area_quarantine, area_accounting, area_counts, reference)
+        counts = pooled.counts
+        by_provider = counts.groupby("provider")[CASES].sum().rename("cases").to_frame()
+        yield dg.Output(
+            pooled.records,
+            output_name="case_records",
+            metadata={
+                "cases": pooled.records.num_rows,
+                "areas": ", ".join(sorted(area_cases)),
+                "by_provider": dg.MetadataValue.md(by_provider.to_markdown()),
+            },
         )
-
-
-def _pooled_outputs(
-    context: dg.AssetExecutionContext,
-    data: ProbationData,
-    area_cases: dict[str, pa.Table],
-    area_quarantine: dict[str, pd.DataFrame],
-    area_accounting: dict[str, pd.DataFrame],
-    area_files: dict[str, pd.DataFrame],
-    area_counts: dict[str, pd.DataFrame],
-):
-    reference = data.reference()
-    pooled = pool_areas(area_cases, area_quarantine, area_accounting, area_counts, reference)
-    counts = pooled.counts
-    by_provider = counts.groupby("provider")[CASES].sum().rename("cases").to_frame()
-    yield dg.Output(
-        pooled.records,
-        output_name="case_records",
-        metadata={
-            "cases": pooled.records.num_rows,
-            "areas": ", ".join(sorted(area_cases)),
-            "by_provider": dg.MetadataValue.md(by_provider.to_markdown()),
-        },
-    )
-    yield dg.Output(
-        pooled.quarantine,
-        output_name="quarantine",
-        metadata={
-            "quarantined": len(pooled.quarantine),
-            "rules": dg.MetadataValue.md(_rule_counts(pooled.quarantine)),
-        },
-    )
-    yield dg.Output(
-        pooled.accounting,
-        output_name="row_accounting",
-        metadata={"accounting": dg.MetadataValue.md(pooled.accounting.to_markdown(index=False))},
-    )
-    files = pd.concat(
-        [area_files[area] for area in sorted(area_files)], ignore_index=True
-    ).sort_values("path", ignore_index=True)
-    yield dg.Output(
-        files,
-        output_name="input_files",
-        metadata={"files": len(files), "raw_rows": int(files["rows"].sum())},
-    )
-    yield dg.Output(
-        counts,
-        output_name="subgroup_counts",
-        metadata={
-            "groups": len(counts),
-            "cases": int(counts[CASES].sum()),
-            "recounted_areas": ", ".join(pooled.recounted) or "none",
-        },
-    )
-    validated = recorded_schema_digests(context, sorted(area_cases))
-    yield case_records_match_schema(data, pooled.records, validated)
-    yield every_area_in_force(data, area_accounting)
-    yield row_accounting_closes(pooled.accounting, files, pooled.records, pooled.quarantine)
+        yield dg.Output(
+            pooled.quarantine,
+            output_name="quarantine",
+            metadata={
+                "quarantined": len(pooled.quarantine),
+                "rules": dg.MetadataValue.md(_rule_counts(pooled.quarantine)),
+            },
+        )
+        yield dg.Output(
+            pooled.accounting,
+            output_name="row_accounting",
+            metadata={
+                "accounting": dg.MetadataValue.md(pooled.accounting.to_markdown(index=False))
+            },
+        )
+        files = pd.concat(
+            [area_files[area] for area in sorted(area_files)], ignore_index=True
+        ).sort_values("path", ignore_index=True)
+        yield dg.Output(
+            files,
+            output_name="input_files",
+            metadata={"files": len(files), "raw_rows": int(files["rows"].sum())},
+        )
+        yield dg.Output(
+            counts,
+            output_name="subgroup_counts",
+            metadata={
+                "groups": len(counts),
+                "cases": int(counts[CASES].sum()),
+                "recounted_areas": ", ".join(pooled.recounted) or "none",
+            },
+        )
+        validated = recorded_schema_digests(context, sorted(area_cases))
+        yield case_records_match_schema(data, pooled.records, validated)
+        yield every_area_in_force(data, area_accounting)
+        yield row_accounting_closes(pooled.accounting, files, pooled.records, pooled.quarantine)
