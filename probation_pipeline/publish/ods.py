@@ -295,9 +295,7 @@ def write_ods(model: WorkbookModel, path: Path, dated: date) -> None:
 
     buffer = io.BytesIO()
     document.write(buffer)
-    _rewrite_dated(
-        buffer.getvalue(), path, (dated.year, dated.month, dated.day, 0, 0, 0), CONTENT_NAME, rows
-    )
+    _rewrite_dated(buffer.getvalue(), path, (dated.year, dated.month, dated.day, 0, 0, 0), rows)
 
 
 CONTENT_NAME = "content.xml"
@@ -307,11 +305,10 @@ def _rewrite_dated(
     archive: bytes,
     path: Path,
     stamp: tuple[int, int, int, int, int, int],
-    content_name: str = CONTENT_NAME,
-    rows: list[_RowsText] | tuple[_RowsText, ...] = (),
+    rows: list[_RowsText],
 ) -> None:
-    """Copy the zip `archive` to `path` with every entry's timestamp set to `stamp`, and in the
-    entry `content_name` each placeholder of `rows` replaced by its rows' markup."""
+    """Copy the zip `archive` to `path` with every entry's timestamp set to `stamp`, and in
+    `content.xml` each placeholder of `rows` replaced by its rows' markup."""
     with (
         zipfile.ZipFile(io.BytesIO(archive)) as source,
         zipfile.ZipFile(path, "w") as target,
@@ -321,12 +318,12 @@ def _rewrite_dated(
             entry.compress_type = info.compress_type
             entry.external_attr = info.external_attr
             data = source.read(info.filename)
-            if info.filename == content_name:
+            if info.filename == CONTENT_NAME:
                 data = _fill_placeholders(data, rows)
             target.writestr(entry, data)
 
 
-def _fill_placeholders(content: bytes, rows: list[_RowsText] | tuple[_RowsText, ...]) -> bytes:
+def _fill_placeholders(content: bytes, rows: list[_RowsText]) -> bytes:
     parts = []
     position = 0
     for text in rows:
